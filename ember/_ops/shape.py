@@ -1,0 +1,710 @@
+"""Movement ops: view/reshape, permute/transpose, squeeze/unsqueeze, expand/repeat, flip/roll, cat/stack/split, tri."""
+from __future__ import annotations
+
+import builtins
+import math
+
+from ._base import Node, Tensor, _make, check_device, np, wrap_dim, xp
+
+
+def _size_args(size) -> tuple:
+    """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(Size)."""
+    if len(size) == 1 and not isinstance(size[0], (int, np.integer, Tensor)):
+        size = tuple(size[0])
+    return tuple(builtins.int(s) for s in size)
+
+
+def _infer(shape, numel, in_shape):
+    shape = list(shape)
+    neg = [i for i, s in enumerate(shape) if s == -1]
+    if len(neg) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = math.prod(s for s in shape if s != -1)
+    if neg:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{shape}' is invalid for input of size {numel}")
+        shape[neg[0]] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"shape '{shape}' is invalid for input of size {numel}")
+    return tuple(shape)
+
+
+class ViewBackward0(Node):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.shape = a.shape
+        try:
+            return a.reshape(shape, copy=False) if type(a) is np.ndarray else _nocopy_reshape(a, shape)
+        except ValueError:
+            raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
+                               "dimension spans across two contiguous subspaces). Use .reshape(...) instead.") from None
+
+    def backward(self, g):
+        return g.reshape(self.shape)
+
+
+def _nocopy_reshape(a, shape):
+    v = a.view()
+    v.shape = shape
+    return v
+
+
+class UnsafeViewBackward0(Node):
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.shape = a.shape
+        return a.reshape(shape)
+
+    def backward(self, g):
+        return g.reshape(self.shape)
+
+
+def view(input, *shape):
+    """Same data, new shape (must be compatible with the strides); `view(dtype)` is not supported."""
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list)):
+        if hasattr(shape[0], "np"):
+            raise NotImplementedError("Tensor.view(dtype) is not supported by ember")
+    return ViewBackward0.apply(input, _infer(_size_args(shape), input._data.size, input._data.shape))
+
+
+def reshape(input, *shape):
+    """View when the strides allow it, copy otherwise."""
+    shape = _infer(_size_args(shape), input._data.size, input._data.shape)
+    a = input._data
+    if a.flags.c_contiguous or _viewable(a, shape):
+        return ViewBackward0.apply(input, shape)
+    return UnsafeViewBackward0.apply(input, shape)
+
+
+def _viewable(a, shape) -> bool:
+    try:
+        a.reshape(shape, copy=False) if type(a) is np.ndarray else _nocopy_reshape(a, shape)
+        return True
+    except (ValueError, AttributeError):
+        return False
+
+
+def view_as(input, other):
+    return view(input, other.shape)
+
+
+def reshape_as(input, other):
+    return reshape(input, other.shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    nd = input._data.ndim
+    if nd == 0:
+        return reshape(input, 1)
+    s, e = wrap_dim(start_dim, nd), wrap_dim(end_dim, nd)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shp = input._data.shape
+    return reshape(input, shp[:s] + (math.prod(shp[s:e + 1]),) + shp[e + 1:])
+
+
+def ravel(input):
+    return reshape(input, -1)
+
+
+def unflatten(input, dim, sizes):
+    d = wrap_dim(dim, input._data.ndim)
+    shp = input._data.shape
+    sizes = _infer(tuple(sizes), shp[d], shp[d])
+    return view(input, shp[:d] + sizes + shp[d + 1:]) if input._data.flags.c_contiguous else \
+        reshape(input, shp[:d] + sizes + shp[d + 1:])
+
+
+class PermuteBackward0(Node):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, dims):
+        ctx.dims = dims
+        return a.transpose(dims)
+
+    def backward(self, g):
+        return g.permute(tuple(np.argsort(self.dims)))
+
+
+def permute(input, *dims):
+    nd = input._data.ndim
+    dims = tuple(wrap_dim(d, nd) for d in _size_args(dims))
+    if sorted(dims) != list(range(nd)):
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
+                           f"length of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal to "
+                           f"len(dims) = {len(dims)}" if len(dims) != nd else "permute(): duplicate dims are not allowed.")
+    return PermuteBackward0.apply(input, dims)
+
+
+class TransposeBackward0(Node):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, d0, d1):
+        ctx.d = (d0, d1)
+        return a.swapaxes(d0, d1)
+
+    def backward(self, g):
+        return g.transpose(*self.d)
+
+
+class TBackward0(TransposeBackward0):
+    pass
+
+
+def transpose(input, dim0, dim1):
+    nd = input._data.ndim
+    return TransposeBackward0.apply(input, wrap_dim(dim0, nd), wrap_dim(dim1, nd))
+
+
+swapaxes = swapdims = transpose
+
+
+def t(input):
+    nd = input._data.ndim
+    if nd > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
+    return TBackward0.apply(input, 0, 1) if nd == 2 else ViewBackward0.apply(input, input._data.shape)
+
+
+def _T(input):
+    nd = input._data.ndim
+    return PermuteBackward0.apply(input, tuple(range(nd - 1, -1, -1))) if nd != 2 else TBackward0.apply(input, 0, 1)
+
+
+def _mT(input):
+    if input._data.ndim < 2:
+        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+    return TransposeBackward0.apply(input, -2 + input._data.ndim, -1 + input._data.ndim)
+
+
+def movedim(input, source, destination):
+    nd = input._data.ndim
+    src = [wrap_dim(s, nd) for s in ((source,) if isinstance(source, int) else source)]
+    dst = [wrap_dim(d, nd) for d in ((destination,) if isinstance(destination, int) else destination)]
+    order = [i for i in range(nd) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(input, order)
+
+
+moveaxis = movedim
+
+
+class SqueezeBackward0(Node):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, axes):
+        ctx.shape = a.shape
+        return a.squeeze(axes) if axes else a.view()
+
+    def backward(self, g):
+        return g.reshape(self.shape)
+
+
+def squeeze(input, dim=None):
+    shp = input._data.shape
+    if dim is None:
+        axes = tuple(i for i, s in enumerate(shp) if s == 1)
+    else:
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        axes = tuple(d for d in {wrap_dim(d, len(shp)) for d in dims} if shp and shp[d] == 1)
+    return SqueezeBackward0.apply(input, axes)
+
+
+class UnsqueezeBackward0(Node):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, d):
+        ctx.d = d
+        return xp(a).expand_dims(a, d)
+
+    def backward(self, g):
+        return g.squeeze(self.d)
+
+
+def unsqueeze(input, dim):
+    return UnsqueezeBackward0.apply(input, wrap_dim(dim, input._data.ndim + 1))
+
+
+class ExpandBackward0(Node):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.shape = a.shape
+        return xp(a).broadcast_to(a, shape)
+
+    def backward(self, g):
+        return g.sum_to_size(self.shape)
+
+
+def expand(input, *sizes):
+    sizes = _size_args(sizes)
+    shp = input._data.shape
+    if len(sizes) < len(shp):
+        raise RuntimeError(f"expand(ember.{input.dtype.name.capitalize()}Tensor{{{list(shp)}}}, size={list(sizes)}): "
+                           "the number of sizes provided ({}) must be greater or equal to the number of dimensions "
+                           "in the tensor ({})".format(len(sizes), len(shp)))
+    lead = len(sizes) - len(shp)
+    out = []
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, "
+                                   "non-existing dimension 0")
+            out.append(s)
+        else:
+            cur = shp[i - lead]
+            if s == -1:
+                s = cur
+            elif cur != s and cur != 1:
+                raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
+                                   f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                                   f"{list(shp)}")
+            out.append(s)
+    out = tuple(out)
+    return ExpandBackward0.apply(input, out)
+
+
+def expand_as(input, other):
+    return expand(input, other.shape)
+
+
+def broadcast_to(input, size):
+    return expand(input, size)
+
+
+def broadcast_shapes(*shapes):
+    return tuple(np.broadcast_shapes(*[tuple(s) if not isinstance(s, int) else (s,) for s in shapes]))
+
+
+def broadcast_tensors(*tensors):
+    shape = broadcast_shapes(*[t.shape for t in tensors])
+    return tuple(expand(t, shape) for t in tensors)
+
+
+class RepeatBackward0(Node):
+    @staticmethod
+    def forward(ctx, a, reps):
+        ctx.shape, ctx.reps = a.shape, reps
+        lead = len(reps) - a.ndim
+        return xp(a).tile(a.reshape((1,) * lead + a.shape), reps)
+
+    def backward(self, g):
+        reps = self.reps
+        shape = (1,) * (len(reps) - len(self.shape)) + tuple(self.shape)
+        split = []
+        for r, s in zip(reps, shape):
+            split += [r, s]
+        g = g.reshape(split).sum(tuple(range(0, 2 * len(reps), 2)))
+        return g.reshape(self.shape)
+
+
+def repeat(input, *sizes):
+    reps = _size_args(sizes)
+    if len(reps) < input._data.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
+    return RepeatBackward0.apply(input, reps)
+
+
+def tile(input, dims):
+    dims = tuple(dims) if not isinstance(dims, int) else (dims,)
+    nd = input._data.ndim
+    if len(dims) < nd:
+        dims = (1,) * (nd - len(dims)) + dims
+    return repeat(input, dims)
+
+
+class FlipBackward0(Node):
+    @staticmethod
+    def forward(ctx, a, dims):
+        ctx.dims = dims
+        return xp(a).flip(a, dims).copy() if dims else a.copy()
+
+    def backward(self, g):
+        return g.flip(self.dims)
+
+
+def flip(input, *dims):
+    dims = _size_args(dims) if dims else ()
+    return FlipBackward0.apply(input, tuple(wrap_dim(d, input._data.ndim) for d in dims))
+
+
+def fliplr(input):
+    return flip(input, 1)
+
+
+def flipud(input):
+    return flip(input, 0)
+
+
+class RollBackward0(Node):
+    @staticmethod
+    def forward(ctx, a, shifts, dims):
+        ctx.shifts, ctx.dims, ctx.shape = shifts, dims, a.shape
+        if dims is None:
+            return xp(a).roll(a.reshape(-1), shifts).reshape(a.shape)
+        return xp(a).roll(a, shifts, dims)
+
+    def backward(self, g):
+        neg = tuple(-s for s in self.shifts) if isinstance(self.shifts, tuple) else -self.shifts
+        return g.roll(neg, self.dims)
+
+
+def roll(input, shifts, dims=None):
+    if isinstance(shifts, (list, tuple)):
+        shifts = tuple(shifts)
+    if dims is not None:
+        dims = tuple(dims) if isinstance(dims, (list, tuple)) else dims
+    return RollBackward0.apply(input, shifts, dims)
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    k %= 4
+    d0, d1 = dims
+    if k == 1:
+        return flip(input, d1).transpose(d0, d1)
+    if k == 2:
+        return flip(input, d0, d1)
+    if k == 3:
+        return flip(input, d0).transpose(d0, d1)
+    return input.clone()
+
+
+# ---- slicing-based ops (views) -------------------------------------------------------------------------------------
+def narrow(input, dim, start, length):
+    d = wrap_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
+    start = builtins.int(start)
+    if start < 0:
+        start += n
+    if not 0 <= start <= n or start + length > n or length < 0:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    return input[(slice(None),) * d + (slice(start, start + length),)]
+
+
+def select(input, dim, index):
+    d = wrap_dim(dim, input._data.ndim)
+    return input[(slice(None),) * d + (builtins.int(index),)]
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Split into chunks of a given size (or a list of sizes) along `dim`."""
+    d = wrap_dim(dim, tensor._data.ndim)
+    n = tensor._data.shape[d]
+    if isinstance(split_size_or_sections, int):
+        s = split_size_or_sections
+        sizes = [s] * (n // s) + ([n % s] if n % s else []) if s > 0 else [n]
+        if n == 0:
+            sizes = [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if builtins.sum(sizes) != n:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
+                               f"dimension {d}), but got split_sizes={sizes}")
+    out, start = [], 0
+    pre = (slice(None),) * d
+    for s in sizes:
+        out.append(tensor[pre + (slice(start, start + s),)])
+        start += s
+    return tuple(out)
+
+
+def split_with_sizes(tensor, split_sizes, dim=0):
+    return split(tensor, list(split_sizes), dim)
+
+
+def chunk(input, chunks, dim=0):
+    d = wrap_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
+    size = -(-n // chunks) if n else 1
+    return split(input, builtins.max(size, 1), d) if n else (input,)
+
+
+def tensor_split(input, indices_or_sections, dim=0):
+    d = wrap_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
+    if isinstance(indices_or_sections, int):
+        k = indices_or_sections
+        sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
+    else:
+        idx = [0] + [builtins.min(builtins.max(i, 0), n) for i in indices_or_sections] + [n]
+        sizes = [builtins.max(b - a, 0) for a, b in zip(idx, idx[1:])]
+    return split(input, sizes, d)
+
+
+def unbind(input, dim=0):
+    d = wrap_dim(dim, input._data.ndim)
+    pre = (slice(None),) * d
+    return tuple(input[pre + (i,)] for i in range(input._data.shape[d]))
+
+
+class CatBackward0(Node):
+    @staticmethod
+    def forward(ctx, *arrays, dim):
+        ctx.sizes, ctx.dim = [a.shape[dim] if a.ndim else 0 for a in arrays], dim
+        keep = [a for a in arrays if not (a.ndim == 1 and a.shape[0] == 0)] or arrays[:1]
+        return xp(arrays[0]).concatenate(keep, axis=dim)
+
+    def backward(self, g):
+        out, start = [], 0
+        for s in self.sizes:
+            out.append(g.narrow(self.dim, start, s) if s else None)
+            start += s
+        return tuple(out)
+
+
+def cat(tensors, dim=0):
+    """Concatenate along an existing dim (1-D empty tensors are skipped, as torch does)."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    ref = next((t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)), tensors[0])
+    if ref._data.ndim == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    d = wrap_dim(dim, ref._data.ndim)
+    dt = ref.dtype
+    for i, t in enumerate(tensors):
+        check_device(ref, t)
+        if t._data.ndim == 1 and t._data.shape[0] == 0:
+            continue
+        if t._data.ndim != ref._data.ndim or any(a != b for j, (a, b) in enumerate(zip(t._data.shape, ref._data.shape))
+                                                 if j != d):
+            raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
+                               f"{list(ref.shape)} but got size {list(t.shape)} for tensor number {i} in the list.")
+        if t.dtype is not dt:
+            from .._dtype import promote_types
+            dt = promote_types(dt, t.dtype)
+    tensors = [t if t.dtype is dt else t.to(dt) for t in tensors]
+    return CatBackward0.apply(*tensors, dim=d)
+
+
+concat = concatenate = cat
+
+
+class StackBackward0(Node):
+    @staticmethod
+    def forward(ctx, *arrays, dim):
+        ctx.n, ctx.dim = len(arrays), dim
+        return xp(arrays[0]).stack(arrays, axis=dim)
+
+    def backward(self, g):
+        return tuple(g.unbind(self.dim))
+
+
+def stack(tensors, dim=0):
+    """Stack equally-shaped tensors along a new dim."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    shp = tensors[0]._data.shape
+    for i, t in enumerate(tensors):
+        if t._data.shape != shp:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(shp)} at entry 0 and "
+                               f"{list(t.shape)} at entry {i}")
+    dt = tensors[0].dtype
+    from .._dtype import promote_types
+    for t in tensors[1:]:
+        check_device(tensors[0], t)
+        dt = promote_types(dt, t.dtype)
+    tensors = [t if t.dtype is dt else t.to(dt) for t in tensors]
+    return StackBackward0.apply(*tensors, dim=wrap_dim(dim, len(shp) + 1))
+
+
+def hstack(tensors):
+    tensors = [t if t.ndim else t.reshape(1) for t in tensors]
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in tensors], 0)
+
+
+def dstack(tensors):
+    return cat([t.reshape(1, -1, 1) if t.ndim == 1 else (t.unsqueeze(-1) if t.ndim == 2 else t) for t in tensors], 2)
+
+
+def column_stack(tensors):
+    return cat([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors], 1)
+
+
+# ---- triangular / diagonal ---------------------------------------------------------------------------------------
+class TrilBackward0(Node):
+    @staticmethod
+    def forward(ctx, a, k, upper):
+        ctx.k, ctx.upper = k, upper
+        return xp(a).triu(a, k) if upper else xp(a).tril(a, k)
+
+    def backward(self, g):
+        return g.triu(self.k) if self.upper else g.tril(self.k)
+
+
+class TriuBackward0(TrilBackward0):
+    pass
+
+
+def tril(input, diagonal=0):
+    if input._data.ndim < 2:
+        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
+    return TrilBackward0.apply(input, diagonal, False)
+
+
+def triu(input, diagonal=0):
+    if input._data.ndim < 2:
+        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
+    return TriuBackward0.apply(input, diagonal, True)
+
+
+def _diag_index(m, shape, offset, d1, d2):
+    n1, n2 = shape[d1], shape[d2]
+    if offset >= 0:
+        n = builtins.max(builtins.min(n1, n2 - offset), 0)
+        return m.arange(n), m.arange(n) + offset
+    n = builtins.max(builtins.min(n1 + offset, n2), 0)
+    return m.arange(n) - offset, m.arange(n)
+
+
+class DiagonalBackward0(Node):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, offset, d1, d2):
+        ctx.shape, ctx.args = a.shape, (offset, d1, d2)
+        n = len(_diag_index(np, a.shape, offset, d1, d2)[0])
+        idx = [slice(None)] * a.ndim
+        if n:
+            idx[d2 if offset >= 0 else d1] = slice(builtins.abs(offset), None)
+        sub = a[tuple(idx)]
+        keep = [i for i in range(a.ndim) if i not in (d1, d2)]
+        st = sub.strides
+        return xp(a).lib.stride_tricks.as_strided(sub, tuple(a.shape[i] for i in keep) + (n,),
+                                                  tuple(st[i] for i in keep) + (st[d1] + st[d2],))
+
+    def backward(self, g):
+        offset, d1, d2 = self.args
+        return DiagEmbed.apply(g, tuple(self.shape), offset, d1, d2)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    nd = input._data.ndim
+    d1, d2 = wrap_dim(dim1, nd), wrap_dim(dim2, nd)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return DiagonalBackward0.apply(input, offset, d1, d2)
+
+
+class DiagEmbed(Node):
+    """Place the last dim of `g` on a diagonal of a zero tensor of `shape` (diagonal's backward)."""
+
+    @staticmethod
+    def forward(ctx, g, shape, offset, d1, d2):
+        ctx.args = (offset, d1, d2)
+        m = xp(g)
+        out = m.zeros(shape, g.dtype)
+        r, c = _diag_index(m, shape, offset, d1, d2)
+        out_v = m.moveaxis(out, (d1, d2), (-2, -1))
+        out_v[..., r, c] = g
+        return out
+
+    def backward(self, gg):
+        return gg.diagonal(*self.args)
+
+
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    n = input._data.shape[-1] + builtins.abs(offset)
+    nd = input._data.ndim + 1
+    d1, d2 = wrap_dim(dim1, nd), wrap_dim(dim2, nd)
+    batch = list(input._data.shape[:-1])
+    shape = [0] * nd
+    it = iter(batch)
+    for i in range(nd):
+        shape[i] = n if i in (d1, d2) else next(it)
+    return DiagEmbed.apply(input, tuple(shape), offset, d1, d2)
+
+
+def diag(input, diagonal=0):
+    """1-D -> 2-D diagonal matrix, or 2-D -> its diagonal."""
+    nd = input._data.ndim
+    if nd == 1:
+        return diag_embed(input, diagonal, 0, 1)
+    if nd == 2:
+        return globals()["diagonal"](input, diagonal, 0, 1).clone()
+    raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " + f"{nd}D")
+
+
+def trace(input):
+    if input._data.ndim != 2:
+        raise RuntimeError("trace: expected a matrix")
+    return diagonal(input).sum()
+
+
+class CloneBackward0(Node):
+    @staticmethod
+    def forward(ctx, a):
+        return a.copy()
+
+    def backward(self, g):
+        return g
+
+
+def clone(input, *, memory_format=None):
+    return CloneBackward0.apply(input)
+
+
+def contiguous(input, memory_format=None):
+    return input if input._data.flags.c_contiguous else CloneBackward0.apply(input)
+
+
+class AsStridedBackward0(Node):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, size, stride, offset):
+        ctx.shape = a.shape
+        it = a.itemsize
+        if not a.flags.c_contiguous:
+            raise RuntimeError("ember's as_strided needs a contiguous input")
+        base = a.reshape(-1)[offset:]
+        return xp(a).lib.stride_tricks.as_strided(base, size, tuple(s * it for s in stride))
+
+    def backward(self, g):
+        raise RuntimeError("as_strided backward is not supported by ember")
+
+
+def as_strided(input, size, stride, storage_offset=0):
+    return AsStridedBackward0.apply(input, tuple(size), tuple(stride), storage_offset)
+
+
+class UnfoldBackward0(Node):
+    """Tensor.unfold(dim, size, step): sliding windows as a view."""
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, dim, size, step):
+        ctx.shape, ctx.args = a.shape, (dim, size, step)
+        n = (a.shape[dim] - size) // step + 1
+        shape = a.shape[:dim] + (n,) + a.shape[dim + 1:] + (size,)
+        st = a.strides
+        strides = st[:dim] + (st[dim] * step,) + st[dim + 1:] + (st[dim],)
+        return xp(a).lib.stride_tricks.as_strided(a, shape, strides)
+
+    def backward(self, g):
+        dim, size, step = self.args
+        n = g.shape[dim]
+        idx = (np.arange(n)[:, None] * step + np.arange(size)[None, :]).reshape(-1)
+        gm = g.movedim(dim, -2).reshape(*g.shape[:dim], *g.shape[dim + 1:-1], n * size)
+        z = g.new_zeros(self.shape).movedim(dim, -1)
+        return z.index_add(-1, _make(idx.astype(np.int64)), gm).movedim(-1, dim)
+
+
+def unfold(input, dimension, size, step):
+    d = wrap_dim(dimension, input._data.ndim)
+    if input._data.shape[d] < size:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {input._data.shape[d]} but size is {size}")
+    return UnfoldBackward0.apply(input, d, size, step)

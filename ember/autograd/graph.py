@@ -1,0 +1,168 @@
+"""Backward-graph nodes and the apply step that records them.
+
+An op is a `Node` subclass with a static `forward(ctx, *arrays, **kw)` on backend arrays and a `backward(self, grad)`
+written with differentiable ember ops (so `create_graph=True` works everywhere). `save` names the inputs backward
+needs (checked against the version counter), `save_out` asks for the output, and `is_view` marks outputs that alias
+their input's memory.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .grad_mode import GRAD_ENABLED
+
+_ndarray = np.ndarray
+_generic = np.generic
+Tensor = None  # set by ember._tensor
+_make = None
+
+FREED_MSG = ("Trying to backward through the graph a second time (or directly access saved tensors after they have "
+             "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
+             "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
+             "if you need to access saved tensors after calling backward.")
+
+
+class _Stash:
+    """Scratch ctx for forwards that run without recording (attributes are simply overwritten)."""
+
+
+_NO_CTX = _Stash()
+
+
+def _check_version(t, v, node):
+    if t._vc[0] != v:
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an inplace operation: "
+            f"[ember.{t.dtype.name.capitalize()}Tensor {list(t.shape)}] is at version {t._vc[0]}; expected version "
+            f"{v} instead (saved by {node.name()}). Hint: avoid modifying in place a tensor that an earlier op "
+            "saved for backward.")
+
+
+class Node:
+    """A recorded operation in the backward graph (a tensor's `grad_fn`)."""
+
+    n_out = 1
+    save: tuple = ()
+    save_out = False
+    is_view = False
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    @property
+    def next_functions(self):
+        return tuple((None, 0) if e is None else ((e, 0) if isinstance(e, Node) else (AccumulateGrad(e), 0))
+                     for e in self.next)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        saved = self.__dict__.get("saved", ())
+        if saved is None:
+            raise RuntimeError(FREED_MSG)
+        for t, v in zip(saved, self.vers):
+            if isinstance(t, Tensor):
+                _check_version(t, v, self)
+        return saved
+
+    def saved_output(self):
+        """The forward output as a tensor connected to this node (for backward formulas that use it)."""
+        out = self.__dict__.get("out")
+        if out is None:
+            raise RuntimeError(FREED_MSG)
+        arr, vc, v = out
+        if vc[0] != v:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an inplace operation: "
+                f"the output of {self.name()} is at version {vc[0]}; expected version {v} instead.")
+        t = _make(arr, self)
+        t._vc = vc
+        return t
+
+    def release(self):
+        """Free what was saved for backward (called after the node ran without retain_graph)."""
+        d = self.__dict__
+        if "saved" in d:
+            d["saved"] = None
+        if "out" in d:
+            d["out"] = None
+
+    def register_prehook(self, fn):
+        hooks = self.__dict__.setdefault("pre_hooks", {})
+        return _Handle(hooks, fn)
+
+    @classmethod
+    def apply(cls, *args, **kw):
+        """Run forward on the arguments' arrays and, when grad is needed, record this node."""
+        arrs = [a._data if isinstance(a, Tensor) else a for a in args]
+        if GRAD_ENABLED[0]:
+            for a in args:
+                if isinstance(a, Tensor) and a._rg:
+                    break
+            else:
+                return _finish(cls, cls.forward(_NO_CTX, *arrs, **kw), args)
+            ctx = cls.__new__(cls)
+            ctx.next = tuple(a._grad_fn or a if isinstance(a, Tensor) and a._rg else None for a in args)
+            out = cls.forward(ctx, *arrs, **kw)
+            if cls.save:
+                ctx.saved = saved = tuple(args[i] for i in cls.save)
+                ctx.vers = tuple(t._vc[0] if isinstance(t, Tensor) else 0 for t in saved)
+            res = _finish(cls, out, args, ctx)
+            if cls.save_out:
+                ctx.out = (res._data, res._vc, res._vc[0])
+            return res
+        return _finish(cls, cls.forward(_NO_CTX, *arrs, **kw), args)
+
+    @property
+    def needs_input_grad(self):
+        return tuple(e is not None for e in self.next)
+
+
+def _finish(cls, out, args, ctx=None):
+    if type(out) is not _ndarray and isinstance(out, _generic):
+        out = np.asarray(out)
+    res = _make(out, ctx)
+    if cls.is_view:
+        base = args[0]
+        res._base = base._base if base._base is not None else base
+        res._vc = base._vc
+    return res
+
+
+class AccumulateGrad:
+    """Stand-in for a leaf in `next_functions` (torch's AccumulateGrad)."""
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return "AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+class _Handle:
+    """A removable hook handle."""
+
+    _next_id = [0]
+
+    def __init__(self, store: dict, fn):
+        self.id = self._next_id[0]
+        self._next_id[0] += 1
+        self.store = store
+        store[self.id] = fn
+
+    def remove(self):
+        self.store.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+RemovableHandle = _Handle
