@@ -42,9 +42,7 @@ class device:
     def __str__(self):
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
-    def __eq__(self, other):
-        if isinstance(other, str):
-            other = device(other)
+    def __eq__(self, other):  # like torch, a device never equals a string
         return isinstance(other, device) and self.type == other.type and self.index == other.index
 
     def __hash__(self):
@@ -84,6 +82,15 @@ def to_device(arr, dev: device):
 
 def asnumpy(arr) -> np.ndarray:
     return arr if isinstance(arr, np.ndarray) else arr.get()
+
+
+def broadcast_view(arr, shape):
+    """A read/write broadcast view of `arr` with `shape` (np.broadcast_to is slow for small arrays)."""
+    if type(arr) is np.ndarray and arr.flags.c_contiguous and arr.size:
+        lead = len(shape) - arr.ndim
+        strides = (0,) * lead + tuple(0 if s != t else st for s, t, st in zip(arr.shape, shape[lead:], arr.strides))
+        return np.ndarray(shape, arr.dtype, buffer=arr, strides=strides)
+    return xp_of(arr).broadcast_to(arr, shape)
 
 
 def scatter_add(xp, target, index, values):

@@ -277,7 +277,7 @@ class Tensor:
     def __format__(self, spec):
         if self._data.ndim == 0:
             return self.item().__format__(spec)
-        return object.__format__(self, spec) if not spec else format(str(self), spec)
+        return object.__format__(self, spec)
 
     def __repr__(self, *, tensor_contents=None):
         gf = self._grad_fn
@@ -375,7 +375,7 @@ class Tensor:
                     break
             else:
                 raise ValueError(f"invalid type: '{dtype}'")
-        elif isinstance(dtype, type) and issubclass(dtype, Tensor):
+        elif isinstance(dtype, _LegacyType):
             dtype = dtype._dtype
         return self.to(dtype)
 

@@ -99,23 +99,27 @@ def test_mean_int_with_float_dtype():
 # ----------------------------------------------------------------------------- empty
 
 
-def test_empty_reductions():
-    e = np.zeros((0, 3), dtype=np.float32)
-    check_values(lambda a: a.sum(), arrays=[e], grad=True)
-    check_values(lambda a: a.sum(0), arrays=[e], grad=True)
-    check_values(lambda a: a.sum(1), arrays=[e], grad=True)
-    check_values(lambda a: a.prod(0), arrays=[e])
-    check_values(lambda a: a.mean(0), arrays=[e])
-    check_values(lambda a: a.mean(), arrays=[e])
-    check_values(lambda a: a.logsumexp(0), arrays=[e])
-    check_values(lambda a: a.all(), arrays=[e])
-    check_values(lambda a: a.any(), arrays=[e])
-    check_values(lambda a: a.all(0), arrays=[e])
-    check_values(lambda a: a.any(0), arrays=[e])
-    check_values(lambda a: a.cumsum(0), arrays=[e])
-    check_values(lambda a: a.amax(1), arrays=[e])
-    check_values(lambda a: a.max(1), arrays=[e])
-    check_values(lambda a: a.argmax(1), arrays=[e])
+EMPTY_CASES = {
+    "sum": (lambda a: a.sum(), True), "sum0": (lambda a: a.sum(0), True),
+    "sum1": (lambda a: a.sum(1), True), "prod0": (lambda a: a.prod(0), False),
+    "mean0": (lambda a: a.mean(0), False), "mean": (lambda a: a.mean(), False),
+    "logsumexp0": (lambda a: a.logsumexp(0), False), "all": (lambda a: a.all(), False),
+    "any": (lambda a: a.any(), False), "all0": (lambda a: a.all(0), False),
+    "any0": (lambda a: a.any(0), False), "cumsum0": (lambda a: a.cumsum(0), False),
+    "amax1": (lambda a: a.amax(1), False), "max1": (lambda a: a.max(1), False),
+    "argmax1": (lambda a: a.argmax(1), False), "std1": (lambda a: a.std(1), False),
+}
+
+
+@pytest.mark.parametrize("name", list(EMPTY_CASES))
+def test_empty_reductions(name):
+    # reducing over an empty dim gives the identity (0, 1, nan, -inf, True, False);
+    # reducing a non-empty dim of an empty tensor gives an empty result
+    fn, grad = EMPTY_CASES[name]
+    check_values(fn, arrays=[np.zeros((0, 3), dtype=np.float32)], grad=grad)
+
+
+def test_sum_of_empty_int():
     check_values(lambda a: a.sum(), arrays=[np.zeros((0,), dtype=np.int64)])
 
 
@@ -371,3 +375,15 @@ def test_reduction_results_are_tensors_with_right_dtype():
         assert dtype_name(r.dtype) == "float32"
     assert dtype_name(e.argmax().dtype) == "int64"
     assert dtype_name(e.all().dtype) == "bool"
+
+
+@pytest.mark.parametrize("expr", [
+    lambda x: x[:0].mean(), lambda x: x[:0].mean(0), lambda x: x.logsumexp(0),
+    lambda x: x.exp().sum(), lambda x: (x * 1e30).norm(), lambda x: x.log().cumsum(0),
+], ids=["mean-empty", "mean0-empty", "logsumexp-inf", "exp-sum", "norm-overflow", "log-cumsum"])
+def test_reductions_emit_no_numpy_warnings(expr):
+    import warnings
+    x = ember.tensor([[0.0, -np.inf], [1000.0, -np.inf]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        expr(x)

@@ -198,7 +198,10 @@ def test_cat_stack_promote_dtypes_like_torch():
     (lambda x: x.flatten(1, 0), RuntimeError),          # start > end
     (lambda x: x.repeat(2), RuntimeError),              # fewer repeats than dims
     (lambda x: x.unflatten(1, (3, 3)), RuntimeError),   # wrong product
-])
+], ids=["view_numel", "view_two_minus1", "reshape_indivisible", "permute_repeat",
+        "permute_ndims", "transpose_range", "unsqueeze_range", "squeeze_range", "expand_size",
+        "expand_fewer_dims", "narrow_past_end", "split_sizes", "flatten_start_gt_end",
+        "repeat_fewer", "unflatten_product"])
 def test_shape_errors(fn, exc):
     x = ember.zeros(3, 4)
     with pytest.raises(exc):
@@ -217,8 +220,7 @@ def test_cat_stack_errors():
         ember.cat([a, a], 2)
 
 
-@requires_torch
-@pytest.mark.parametrize("name,fn", [
+ERROR_CASES = [
     ("view_size", lambda T: T.zeros(3, 4).view(5, 3)),
     ("permute", lambda T: T.zeros(3, 4).permute(0, 0)),
     ("transpose", lambda T: T.zeros(3, 4).transpose(0, 2)),
@@ -230,7 +232,11 @@ def test_cat_stack_errors():
     ("roll_mismatch", lambda T: T.zeros(3, 4).roll((1, 2), 0)),
     ("diag_3d", lambda T: T.diag(T.zeros(2, 2, 2))),
     ("tril_1d", lambda T: T.tril(T.zeros(3))),
-])
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("name,fn", ERROR_CASES, ids=[c[0] for c in ERROR_CASES])
 def test_shape_error_types_match_torch(name, fn):
     with pytest.raises(Exception) as te:
         fn(torch)
@@ -329,7 +335,8 @@ def test_transpose_permute_share_memory():
     (lambda t: t.movedim(0, 1), (3, 2), (2, 3)),
     (lambda t: t.mT, (1, 0), (0, 1)),
     (lambda t: t.unflatten(1, (2, 2)), (1, 1, 0), (1, 2)),
-])
+], ids=["unsqueeze", "narrow", "select", "split", "chunk", "unbind", "squeeze", "flatten", "diagonal",
+        "movedim", "mT", "unflatten"])
 def test_view_ops_share_memory(make_view, idx, base_idx):
     t = ember.zeros(3, 4)
     v = make_view(t)
@@ -393,16 +400,17 @@ def test_strides():
 
 
 @requires_torch
-@pytest.mark.parametrize("fn", [
-    lambda T: T.zeros(2, 3, 4).transpose(0, 2),
-    lambda T: T.zeros(2, 3, 4)[:, 1:, ::3],
-    lambda T: T.zeros(3, 1).expand(2, 3, 5),
-    lambda T: T.zeros(2, 3, 4).permute(1, 2, 0).unsqueeze(1),
-    lambda T: T.zeros(6, 4)[::2].t(),
-    lambda T: T.zeros(2, 3, 4).select(1, 1),
-    lambda T: T.zeros(4, 4).diagonal(),
+@pytest.mark.parametrize("src", [
+    'T.zeros(2, 3, 4).transpose(0, 2)',
+    'T.zeros(2, 3, 4)[:, 1:, ::3]',
+    'T.zeros(3, 1).expand(2, 3, 5)',
+    'T.zeros(2, 3, 4).permute(1, 2, 0).unsqueeze(1)',
+    'T.zeros(6, 4)[::2].t()',
+    'T.zeros(2, 3, 4).select(1, 1)',
+    'T.zeros(4, 4).diagonal()',
 ])
-def test_strides_and_contiguity_match_torch(fn):
+def test_strides_and_contiguity_match_torch(src):
+    fn = eval("lambda T: " + src)
     t, e = fn(torch), fn(ember)
     assert tuple(e.shape) == tuple(t.shape)
     assert tuple(e.stride()) == tuple(t.stride())

@@ -524,24 +524,37 @@ def test_arange_linspace_logspace():
 
 
 @requires_torch
-@pytest.mark.parametrize("fn", [
-    lambda T: T.arange(5), lambda T: T.arange(5.0), lambda T: T.arange(1, 7, 2),
-    lambda T: T.arange(-1, 1, 0.3), lambda T: T.arange(1, 4, 0.3), lambda T: T.arange(0, 1, 0.1),
-    lambda T: T.arange(10, 0, -3), lambda T: T.arange(3, dtype=T.float64),
-    lambda T: T.arange(0.5, 3), lambda T: T.linspace(-1, 1, 7), lambda T: T.linspace(0, 10, 5),
-    lambda T: T.linspace(0, 10, 5, dtype=T.int64), lambda T: T.linspace(3, 3, 1),
-    lambda T: T.logspace(-1, 1, 5), lambda T: T.logspace(0, 4, 5, base=3),
-    lambda T: T.eye(4, 2), lambda T: T.full((2, 3), 7), lambda T: T.full((2,), -1.5),
-    lambda T: T.zeros(2, 0), lambda T: T.ones((), dtype=T.int32),
-    lambda T: T.zeros_like(T.ones(2, 3, dtype=T.int32)),
-    lambda T: T.ones_like(T.zeros(2, dtype=T.float64)),
-    lambda T: T.ones_like(T.zeros(2), dtype=T.int64),
-    lambda T: T.full_like(T.ones(2, dtype=T.int32), 2.7),
-    lambda T: T.full_like(T.ones(2), 2.7),
-    lambda T: T.full_like(T.ones(2, 2), 1, dtype=T.bool),
-    lambda T: T.tril(T.ones(3, 3)),
+@pytest.mark.parametrize("src", [
+    'T.arange(5)',
+    'T.arange(5.0)',
+    'T.arange(1, 7, 2)',
+    'T.arange(-1, 1, 0.3)',
+    'T.arange(1, 4, 0.3)',
+    'T.arange(0, 1, 0.1)',
+    'T.arange(10, 0, -3)',
+    'T.arange(3, dtype=T.float64)',
+    'T.arange(0.5, 3)',
+    'T.linspace(-1, 1, 7)',
+    'T.linspace(0, 10, 5)',
+    'T.linspace(0, 10, 5, dtype=T.int64)',
+    'T.linspace(3, 3, 1)',
+    'T.logspace(-1, 1, 5)',
+    'T.logspace(0, 4, 5, base=3)',
+    'T.eye(4, 2)',
+    'T.full((2, 3), 7)',
+    'T.full((2,), -1.5)',
+    'T.zeros(2, 0)',
+    'T.ones((), dtype=T.int32)',
+    'T.zeros_like(T.ones(2, 3, dtype=T.int32))',
+    'T.ones_like(T.zeros(2, dtype=T.float64))',
+    'T.ones_like(T.zeros(2), dtype=T.int64)',
+    'T.full_like(T.ones(2, dtype=T.int32), 2.7)',
+    'T.full_like(T.ones(2), 2.7)',
+    'T.full_like(T.ones(2, 2), 1, dtype=T.bool)',
+    'T.tril(T.ones(3, 3))',
 ])
-def test_factories_match_torch(fn):
+def test_factories_match_torch(src):
+    fn = eval("lambda T: " + src)
     assert_close(fn(ember), fn(torch), check_dtype=True)
 
 
@@ -629,9 +642,9 @@ def test_multinomial():
     assert 0.7 < (r == 3).double().mean().item() < 0.9
     w = ember.multinomial(ember.tensor([1.0, 1.0, 1.0, 1.0, 1.0]), 5)   # unnormalised weights ok
     assert sorted(w.tolist()) == [0, 1, 2, 3, 4]
-    rows = ember.multinomial(ember.tensor([[0.2, 0.8, 0.0], [1.0, 0.0, 0.0]]), 2)
-    assert rows.shape == (2, 2) and rows[1, 0].item() == 0
-    assert sorted(rows[0].tolist()) == [0, 1]
+    rows = ember.multinomial(ember.tensor([[0.2, 0.8, 0.0], [0.5, 0.0, 0.5]]), 2)
+    assert rows.shape == (2, 2)
+    assert sorted(rows[0].tolist()) == [0, 1] and sorted(rows[1].tolist()) == [0, 2]
     with pytest.raises(RuntimeError):
         ember.multinomial(ember.tensor([0.1, 0.9]), 3)
 
@@ -759,19 +772,20 @@ def test_repr_mentions_values():
 
 
 @requires_torch
-@pytest.mark.parametrize("fn", [
-    lambda T: T.tensor([1.0, 2.5, -3.0]),
-    lambda T: T.tensor([[1, 2], [3, 40]]),
-    lambda T: T.tensor(3.25),
-    lambda T: T.tensor([True, False]),
-    lambda T: T.tensor([1e-5, 1.0]),
-    lambda T: T.tensor([1e10, 1.0]),
-    lambda T: T.zeros(0, 3),
-    lambda T: T.arange(12.0).view(3, 4) / 7,
-    lambda T: T.tensor([1.5, 2.0], dtype=T.float64),
-    lambda T: T.tensor([1, 2], dtype=T.int32),
-    lambda T: T.arange(2000.0),
-    lambda T: T.tensor([float("nan"), float("inf"), -float("inf"), 0.0]),
+@pytest.mark.parametrize("src", [
+    'T.tensor([1.0, 2.5, -3.0])',
+    'T.tensor([[1, 2], [3, 40]])',
+    'T.tensor(3.25)',
+    'T.tensor([True, False])',
+    'T.tensor([1e-5, 1.0])',
+    'T.tensor([1e10, 1.0])',
+    'T.zeros(0, 3)',
+    'T.arange(12.0).view(3, 4) / 7',
+    'T.tensor([1.5, 2.0], dtype=T.float64)',
+    'T.tensor([1, 2], dtype=T.int32)',
+    'T.arange(2000.0)',
+    'T.tensor([float("nan"), float("inf"), -float("inf"), 0.0])',
 ])
-def test_repr_matches_torch(fn):
+def test_repr_matches_torch(src):
+    fn = eval("lambda T: " + src)
     assert repr(fn(ember)) == repr(fn(torch)).replace("torch.", "ember.")

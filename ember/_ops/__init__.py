@@ -32,7 +32,7 @@ _METHODS = {
     I: "index_select index_add index_copy index_fill index_put gather scatter scatter_add take take_along_dim "
        "masked_fill masked_select masked_scatter nonzero argwhere sort argsort msort topk kthvalue median unique "
        "unique_consecutive bincount histc",
-    L: "mm bmm mv dot matmul addmm addmv baddbmm addbmm outer ger inner",
+    L: "mm bmm mv dot vdot matmul addmm addmv addr baddbmm addbmm outer ger inner kron",
 }
 for _mod, _names in _METHODS.items():
     for _n in _names.split():
@@ -52,6 +52,7 @@ Tensor.zero_, Tensor.fill_, Tensor.copy_ = zero_, fill_, copy_
 for _n in "uniform_ normal_ random_ bernoulli_ exponential_ geometric_ log_normal_ cauchy_".split():
     setattr(Tensor, _n, getattr(C, _n))
 Tensor.subtract, Tensor.multiply = E.sub, E.mul
+Tensor.where = E._where_method
 
 
 def _bernoulli_method(self, p=None, *, generator=None):

@@ -12,8 +12,19 @@ from .._tensor import Tensor, _make, _wrap_dim
 from ..autograd.graph import Node
 
 _nd = np.ndarray
-__all__ = ["np", "Node", "Tensor", "_make", "xp", "wrap_dim", "dims_of", "is_scalar", "promote_pair",
+__all__ = ["quiet", "np", "Node", "Tensor", "_make", "xp", "wrap_dim", "dims_of", "is_scalar", "binary_operands",
            "check_device", "as_tensor_like"]
+
+
+def quiet(cls):
+    """Class decorator: run the node's forward with numpy's floating-point warnings off (torch is silent)."""
+    fwd = cls.forward
+
+    def forward(ctx, *args, **kwargs):
+        with np.errstate(all="ignore"):
+            return fwd(ctx, *args, **kwargs)
+    cls.forward = staticmethod(forward)
+    return cls
 
 
 def xp(a):
@@ -47,63 +58,60 @@ def check_device(a: Tensor, b: Tensor):
                            f"{a.device} and {b.device}!")
 
 
-def promote_pair(a, b):
-    """Apply torch's type promotion to a binary op's operands (tensors and/or Python scalars).
-
-    Returns (a, b) with tensors cast to the result dtype where needed; scalars stay Python numbers
-    (numpy treats them as weak, as torch does).
-    """
-    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
-    if ta and tb:
-        da, db = a._data.dtype, b._data.dtype
-        if type(a._data) is not type(b._data):
-            check_device(a, b)
-        if da is db or da == db:
-            return a, b
-        ea, eb = _dtype.from_np(da), _dtype.from_np(db)
-        za, zb = a._data.ndim == 0, b._data.ndim == 0
-        dims = [d for d, z in ((ea, za), (eb, zb)) if not z]
-        zeros = [d for d, z in ((ea, za), (eb, zb)) if z]
-        rt = _dtype.result_type(dims, zeros, [])
-        return (a if ea is rt else a.to(rt)), (b if eb is rt else b.to(rt))
-    if ta:
-        return a, _scalar_for(a, _py(b))[1]
-    if tb:
-        return _scalar_for(b, _py(a))[1], b
-    raise TypeError("expected at least one tensor operand")
-
-
-def _scalar_for(t: Tensor, s):
-    """Cast tensor `t` if the Python scalar `s` belongs to a higher category; return (t, s)."""
-    kind = t._data.dtype.kind
-    if isinstance(s, builtins.bool):
-        return t, s
-    if isinstance(s, builtins.int):
-        if kind == "b":
-            raise _Recast(_dtype.int64)
-        return t, s
-    if isinstance(s, builtins.float):
-        if kind in "biu":
-            raise _Recast(_dtype.get_default_dtype())
-        return t, s
-    if isinstance(s, complex):
-        raise TypeError("complex tensors are not supported by ember")
-    raise TypeError(f"unsupported operand type: {type(s).__name__}")
-
-
-class _Recast(Exception):
-    def __init__(self, dt):
-        self.dt = dt
-
-
 def binary_operands(a, b):
-    """(a, b) ready for a binary op: tensors promoted, scalars as Python numbers."""
-    try:
-        return promote_pair(a, b)
-    except _Recast as r:
-        if isinstance(a, Tensor):
-            return a.to(r.dt), _py(b)
-        return _py(a), b.to(r.dt)
+    """(a, b) ready for a binary op under torch's type promotion.
+
+    Tensors are cast to the result dtype where needed; Python scalars stay Python numbers, which numpy treats as
+    weak (as torch does), so `float32_tensor * 2.5` stays float32 while `int_tensor * 2.5` becomes the default float.
+    """
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            if a._data.dtype == b._data.dtype and type(a._data) is type(b._data):
+                return a, b
+            return _promote_tensors(a, b)
+        if _needs_cast(a, b) is None:
+            return a, _py(b)
+        return _cast_for(a, b)
+    if isinstance(b, Tensor):
+        if _needs_cast(b, a) is None:
+            return _py(a), b
+        t, s = _cast_for(b, a)
+        return s, t
+    raise TypeError(f"unsupported operand types: {type(a).__name__} and {type(b).__name__}")
+
+
+def _needs_cast(t: Tensor, s):
+    """The dtype `t` must be cast to when combined with scalar `s` (None when it keeps its dtype)."""
+    tp = type(s)
+    if tp is builtins.float or tp is np.float64 or tp is np.float32 or tp is np.float16:
+        return _dtype.get_default_dtype() if t._data.dtype.kind in "biu" else None
+    if tp is builtins.int or isinstance(s, np.integer):
+        return _dtype.int64 if t._data.dtype.kind == "b" else None
+    if tp is builtins.bool or tp is np.bool_:
+        return None
+    if isinstance(s, numbers.Number):
+        if isinstance(s, complex):
+            raise TypeError("complex tensors are not supported by ember")
+        return None
+    raise TypeError(f"unsupported operand type for a tensor op: '{tp.__name__}'")
+
+
+def _cast_for(t: Tensor, s):
+    dt = _needs_cast(t, s)
+    return (t if dt is None else t.to(dt)), _py(s)
+
+
+def _promote_tensors(a: Tensor, b: Tensor):
+    if type(a._data) is not type(b._data):
+        check_device(a, b)
+    ea, eb = _dtype.from_np(a._data.dtype), _dtype.from_np(b._data.dtype)
+    if ea is eb:
+        return a, b
+    za, zb = a._data.ndim == 0, b._data.ndim == 0
+    dims = [d for d, z in ((ea, za), (eb, zb)) if not z]
+    zeros = [d for d, z in ((ea, za), (eb, zb)) if z]
+    rt = _dtype.result_type(dims, zeros, [])
+    return (a if ea is rt else a.to(rt)), (b if eb is rt else b.to(rt))
 
 
 def as_tensor_like(x, ref: Tensor) -> Tensor:

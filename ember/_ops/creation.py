@@ -83,13 +83,15 @@ def _tensors_to_lists(data):
 
 
 def _has_py_float(data):
-    return builtins.any(isinstance(x, builtins.float) for x in _flat_iter(data)) if isinstance(data, (list, tuple)) \
-        else isinstance(data, builtins.float)
+    """Python floats pick the default dtype unless a numpy float scalar (which keeps its dtype) is present."""
+    items = list(_flat_iter(data)) if isinstance(data, (list, tuple)) else [data]
+    return builtins.any(type(x) is builtins.float for x in items) and \
+        not builtins.any(isinstance(x, np.floating) for x in items)
 
 
 def _has_py_int(data):
-    return builtins.any(isinstance(x, builtins.int) for x in _flat_iter(data)) if isinstance(data, (list, tuple)) \
-        else isinstance(data, builtins.int)
+    return builtins.any(type(x) in (builtins.int,) for x in _flat_iter(data)) if isinstance(data, (list, tuple)) \
+        else type(data) is builtins.int
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
@@ -200,7 +202,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         raise RuntimeError("step must be nonzero")
     start, end, step = vals
     is_float = builtins.any(isinstance(v, (builtins.float, np.floating)) for v in vals)
-    nd = _np_dtype(dtype) if dtype is not None else (_dtype.get_default_dtype().np if is_float else np.int64)
+    nd = _np_dtype(dtype) if dtype is not None else (_dtype.get_default_dtype().np if is_float else np.dtype(np.int64))
     n = builtins.max(math.ceil((end - start) / step), 0)
     xp = xp_for(_dev(device))
     arr = (start + xp.arange(n, dtype=np.float64) * step) if is_float or nd.kind == "f" else \

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from .. import _dtype
-from ._base import Node, Tensor, _make, binary_operands, np, xp
+from ._base import Node, Tensor, _make, binary_operands, np, quiet, xp
 
 
 def _sum_to(g: Tensor, shape) -> Tensor:
@@ -17,6 +17,7 @@ def _shape(x):
 
 
 # ---- binary arithmetic ------------------------------------------------------------------------------------------
+@quiet
 class AddBackward0(Node):
     @staticmethod
     def forward(ctx, a, b, alpha=1):
@@ -25,9 +26,12 @@ class AddBackward0(Node):
 
     def backward(self, g):
         sa, sb = self.shapes
-        return _sum_to(g, sa), _sum_to(g if self.alpha == 1 else g * self.alpha, sb)
+        ga = _sum_to(g, sa) if self.next[0] is not None else None
+        gb = _sum_to(g if self.alpha == 1 else g * self.alpha, sb) if self.next[1] is not None else None
+        return ga, gb
 
 
+@quiet
 class SubBackward0(Node):
     @staticmethod
     def forward(ctx, a, b, alpha=1):
@@ -36,9 +40,12 @@ class SubBackward0(Node):
 
     def backward(self, g):
         sa, sb = self.shapes
-        return _sum_to(g, sa), _sum_to(-g if self.alpha == 1 else g * -self.alpha, sb)
+        ga = _sum_to(g, sa) if self.next[0] is not None else None
+        gb = _sum_to(-g if self.alpha == 1 else g * -self.alpha, sb) if self.next[1] is not None else None
+        return ga, gb
 
 
+@quiet
 class MulBackward0(Node):
     save = (0, 1)
 
@@ -52,6 +59,7 @@ class MulBackward0(Node):
         return (_sum_to(g * b, _shape(a)) if na else None), (_sum_to(g * a, _shape(b)) if nb else None)
 
 
+@quiet
 class DivBackward0(Node):
     save = (0, 1)
 
@@ -66,13 +74,29 @@ class DivBackward0(Node):
         return ga, gb
 
 
+def _int_pow(a, e):
+    """Integer power; negative exponents truncate toward zero (1 -> 1, -1 -> +-1, else 0) as torch does."""
+    m = xp(a) if hasattr(a, "dtype") else xp(e)
+    if not hasattr(e, "dtype"):  # Python scalar exponent keeps the tensor's dtype
+        if e >= 0:
+            return a ** e
+    e = m.asarray(e)
+    if not (e < 0).any():
+        return m.asarray(a) ** e
+    a = m.asarray(a)
+    pos = a ** m.maximum(e, 0)
+    neg = m.where(a == 1, 1, m.where(a == -1, m.where(e % 2 == 0, 1, -1), 0)).astype(pos.dtype)
+    return m.where(e < 0, neg, pos)
+
+
+@quiet
 class PowBackward0(Node):
     """tensor ** scalar."""
     save = (0, 1)
 
     @staticmethod
     def forward(ctx, a, e):
-        return a ** e
+        return _int_pow(a, e) if a.dtype.kind in "iu" else a ** e
 
     def backward(self, g):
         a, e = self.saved_tensors
@@ -81,6 +105,7 @@ class PowBackward0(Node):
         return g * e * a ** (e - 1)
 
 
+@quiet
 class PowBackward1(Node):
     """tensor ** tensor."""
     save = (0, 1)
@@ -88,7 +113,7 @@ class PowBackward1(Node):
 
     @staticmethod
     def forward(ctx, a, b):
-        return a ** b
+        return _int_pow(a, b) if a.dtype.kind in "iu" else a ** b
 
     def backward(self, g):
         a, b = self.saved_tensors
@@ -101,6 +126,7 @@ class PowBackward1(Node):
         return ga, gb
 
 
+@quiet
 class PowBackward2(Node):
     """scalar ** tensor."""
     save = (0,)
@@ -109,12 +135,14 @@ class PowBackward2(Node):
     @staticmethod
     def forward(ctx, b, s):
         ctx.log_s = math.log(s) if s > 0 else (float("-inf") if s == 0 else float("nan"))
-        return xp(b).asarray(s, dtype=b.dtype) ** b
+        base = xp(b).asarray(s, dtype=b.dtype)
+        return _int_pow(base, b) if b.dtype.kind in "iu" else base ** b
 
     def backward(self, g):
         return g * self.saved_output() * self.log_s
 
 
+@quiet
 class Atan2Backward0(Node):
     save = (0, 1)
 
@@ -128,6 +156,7 @@ class Atan2Backward0(Node):
         return _sum_to(g * b / d, a._data.shape), _sum_to(-g * a / d, b._data.shape)
 
 
+@quiet
 class RemainderBackward0(Node):
     save = (0, 1)
 
@@ -143,6 +172,7 @@ class RemainderBackward0(Node):
         return _sum_to(g, _shape(a)), gb
 
 
+@quiet
 class FmodBackward0(Node):
     save = (0, 1)
 
@@ -188,8 +218,16 @@ class NotDifferentiable(Node):
         raise AssertionError
 
 
-def _rsub_backward(self, g):
-    return None, -g
+class RsubBackward1(Node):
+    """scalar - tensor."""
+
+    @staticmethod
+    def forward(ctx, b, s, alpha):
+        ctx.alpha = alpha
+        return s - b if alpha == 1 else s - alpha * b
+
+    def backward(self, g):
+        return -g if self.alpha == 1 else g * -self.alpha
 
 
 def add(input, other, *, alpha=1):
@@ -204,7 +242,7 @@ def sub(input, other, *, alpha=1):
     """input - alpha * other."""
     a, b = binary_operands(input, other)
     if not isinstance(a, Tensor):
-        return neg(b * alpha if alpha != 1 else b).add(a)
+        return RsubBackward1.apply(b, a, alpha)
     if a._data.dtype.kind == "b" and isinstance(b, Tensor) and b._data.dtype.kind == "b":
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
@@ -255,10 +293,14 @@ def div(input, other, *, rounding_mode=None):
 true_divide = divide = div
 
 
-def _int_div(x, y, mode):
-    m = xp(x if not isinstance(x, (int, float)) else y)
+def _check_int_zero(m, y):
     if m.any(m.asarray(y) == 0):
         raise RuntimeError("ZeroDivisionError")
+
+
+def _int_div(x, y, mode):
+    m = xp(x if not isinstance(x, (int, float)) else y)
+    _check_int_zero(m, y)
     q = m.floor_divide(x, y)
     if mode == "trunc":
         q = q + ((m.remainder(x, y) != 0) & ((m.asarray(x) < 0) != (m.asarray(y) < 0)))
@@ -271,7 +313,23 @@ def floor_divide(input, other):
     t = a if isinstance(a, Tensor) else b
     if t._data.dtype.kind in "iu":
         return _nograd(lambda x, y: _int_div(x, y, "floor"), a, b)
-    return _nograd(lambda x, y: xp(t._data).floor(x / y), a, b)
+    if not isinstance(a, Tensor):
+        a = as_t(a, b)
+    return DivBackward1.apply(a, b)
+
+
+@quiet
+class DivBackward1(Node):
+    """Floor division of floats: piecewise constant, so the gradient is zero (as in torch)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (np.shape(a), np.shape(b))
+        return xp(a).floor_divide(a, b)
+
+    def backward(self, g):
+        sa, sb = self.shapes
+        return _sum_to(g * 0, sa), (_sum_to(g * 0, sb) if self.next[1] is not None else None)
 
 
 def remainder(input, other):
@@ -279,6 +337,8 @@ def remainder(input, other):
     a, b = binary_operands(input, other)
     if not isinstance(a, Tensor):
         a = as_t(a, b)
+    if a._data.dtype.kind in "iu":
+        _check_int_zero(xp(a._data), b._data if isinstance(b, Tensor) else b)
     return RemainderBackward0.apply(a, b)
 
 
@@ -291,6 +351,8 @@ def fmod(input, other):
     a, b = binary_operands(input, other)
     if not isinstance(b, Tensor):
         b = as_t(b, a)
+    if a._data.dtype.kind in "iu":
+        _check_int_zero(xp(a._data), b._data)
     return FmodBackward0.apply(a, b)
 
 
@@ -428,7 +490,7 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 # ---- unary math -----------------------------------------------------------------------------------------------------
-def _unary(name, fwd, bwd=None, *, save_out=False, float_only=True):
+def _unary(name, fwd, bwd=None, *, save_out=False, float_only=True, quiet_=True):
     """Define a unary op: `fwd(xp, a)` on arrays, `bwd(g, x, out)` on tensors (None: not differentiable)."""
     attrs = {"forward": staticmethod(lambda ctx, a: fwd(xp(a), a)), "save": (0,) if bwd else (),
              "save_out": save_out}
@@ -438,7 +500,7 @@ def _unary(name, fwd, bwd=None, *, save_out=False, float_only=True):
         else:
             attrs["backward"] = lambda self, g: bwd(g, self.saved_tensors[0], None)
             attrs["save"] = (0,)
-    cls = type(name, (Node,), attrs)
+    cls = quiet(type(name, (Node,), attrs)) if quiet_ else type(name, (Node,), attrs)
 
     def op(input):
         if float_only and input._data.dtype.kind in "biu":
@@ -459,15 +521,15 @@ log10 = _unary("Log10Backward0", lambda m, a: m.log10(a), lambda g, x, o: g / (x
 log1p = _unary("Log1PBackward0", lambda m, a: m.log1p(a), lambda g, x, o: g / (x + 1))
 sqrt = _unary("SqrtBackward0", lambda m, a: m.sqrt(a), lambda g, x, o: g / (o * 2), save_out=True)
 rsqrt = _unary("RsqrtBackward0", lambda m, a: 1 / m.sqrt(a), lambda g, x, o: g * o ** 3 * -0.5, save_out=True)
-sin = _unary("SinBackward0", lambda m, a: m.sin(a), lambda g, x, o: g * x.cos())
-cos = _unary("CosBackward0", lambda m, a: m.cos(a), lambda g, x, o: -g * x.sin())
+sin = _unary("SinBackward0", lambda m, a: m.sin(a), lambda g, x, o: g * x.cos(), quiet_=False)
+cos = _unary("CosBackward0", lambda m, a: m.cos(a), lambda g, x, o: -g * x.sin(), quiet_=False)
 tan = _unary("TanBackward0", lambda m, a: m.tan(a), lambda g, x, o: g * (o * o + 1), save_out=True)
 asin = _unary("AsinBackward0", lambda m, a: m.arcsin(a), lambda g, x, o: g * (1 - x * x).rsqrt())
 acos = _unary("AcosBackward0", lambda m, a: m.arccos(a), lambda g, x, o: -g * (1 - x * x).rsqrt())
 atan = _unary("AtanBackward0", lambda m, a: m.arctan(a), lambda g, x, o: g / (x * x + 1))
 sinh = _unary("SinhBackward0", lambda m, a: m.sinh(a), lambda g, x, o: g * x.cosh())
 cosh = _unary("CoshBackward0", lambda m, a: m.cosh(a), lambda g, x, o: g * x.sinh())
-tanh = _unary("TanhBackward0", lambda m, a: m.tanh(a), lambda g, x, o: g * (1 - o * o), save_out=True)
+tanh = _unary("TanhBackward0", lambda m, a: m.tanh(a), lambda g, x, o: g * (1 - o * o), save_out=True, quiet_=False)
 asinh = _unary("AsinhBackward0", lambda m, a: m.arcsinh(a), lambda g, x, o: g * (x * x + 1).rsqrt())
 acosh = _unary("AcoshBackward0", lambda m, a: m.arccosh(a), lambda g, x, o: g * (x * x - 1).rsqrt())
 atanh = _unary("AtanhBackward0", lambda m, a: m.arctanh(a), lambda g, x, o: g / (1 - x * x))
@@ -480,15 +542,40 @@ def _sigmoid_fwd(m, a):
     return m.where(a >= 0, 1 / (1 + e), e / (1 + e))
 
 
-sigmoid = _unary("SigmoidBackward0", _sigmoid_fwd, lambda g, x, o: g * o * (1 - o), save_out=True)
-relu = _unary("ReluBackward0", lambda m, a: m.maximum(a, 0), lambda g, x, o: g * (o > 0), save_out=True,
-              float_only=False)
+sigmoid = _unary("SigmoidBackward0", _sigmoid_fwd, lambda g, x, o: g * o * (1 - o), save_out=True, quiet_=False)
+class ThresholdBackward0(Node):
+    """g * mask for a fixed boolean mask: relu's backward (and its own backward)."""
+
+    @staticmethod
+    def forward(ctx, g, mask):
+        ctx.mask = mask
+        return g * mask
+
+    def backward(self, gg):
+        return ThresholdBackward0.apply(gg, self.mask)
+
+
+class ReluBackward0(Node):
+    save_out = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return xp(a).maximum(a, 0)
+
+    def backward(self, g):
+        return ThresholdBackward0.apply(g, self.saved_output()._data > 0)
+
+
+def relu(input):
+    """max(input, 0)."""
+    return ReluBackward0.apply(input)
 reciprocal = _unary("ReciprocalBackward0", lambda m, a: 1 / a, lambda g, x, o: -g * o * o, save_out=True)
-neg = _unary("NegBackward0", lambda m, a: -a, lambda g, x, o: -g, float_only=False)
+neg = _unary("NegBackward0", lambda m, a: -a, lambda g, x, o: -g, float_only=False, quiet_=False)
 negative = neg
-abs = _unary("AbsBackward0", lambda m, a: m.abs(a), lambda g, x, o: g * x.sign(), float_only=False)
+abs = _unary("AbsBackward0", lambda m, a: m.abs(a), lambda g, x, o: g * x.sign(), float_only=False, quiet_=False)
 absolute = abs
-sign = _unary("SignBackward0", lambda m, a: m.sign(a), lambda g, x, o: g * 0, float_only=False)
+sign = _unary("SignBackward0", lambda m, a: m.nan_to_num(m.sign(a), nan=0.0) if a.dtype.kind == "f" else m.sign(a),
+              lambda g, x, o: g * 0, float_only=False)
 sgn = sign
 frac = _unary("FracBackward0", lambda m, a: a - m.trunc(a), lambda g, x, o: g)
 
@@ -555,6 +642,7 @@ def _erfc_fwd(m, a):
 erfc = _unary("ErfcBackward0", _erfc_fwd, lambda g, x, o: g * (-2 / math.sqrt(math.pi)) * (-x * x).exp())
 
 
+@quiet
 class LerpBackward0(Node):
     save = (0, 1, 2)
 
@@ -668,6 +756,11 @@ class WhereBackward0(Node):
         ga = _sum_to(g * cond, sa) if self.next[1] is not None else None
         gb = _sum_to(g * ~cond, sb) if self.next[2] is not None else None
         return None, ga, gb
+
+
+def _where_method(self, condition, other):
+    """Tensor.where(condition, other) == where(condition, self, other)."""
+    return where(condition, self, other)
 
 
 def where(condition, input=None, other=None):

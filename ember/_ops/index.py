@@ -102,7 +102,8 @@ def getitem(self, idx):
     m = xp(self._data)
     index, basic = convert_index(idx, m)
     if basic:
-        if self._data.ndim == 0 and builtins.any(isinstance(i, (builtins.int, slice)) for i in index):
+        if self._data.ndim == 0 and builtins.any(isinstance(i, (builtins.int, slice)) and not isinstance(i, builtins.bool)
+                                                 for i in index):
             raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` "
                              "in C++ to convert a 0-dim tensor to a number")
         cls = SelectBackward0 if builtins.all(isinstance(i, builtins.int) or i is Ellipsis for i in index) \
@@ -111,7 +112,32 @@ def getitem(self, idx):
     for i in idx if isinstance(idx, tuple) else (idx,):
         if isinstance(i, Tensor):
             check_device(self, i)
+    if builtins.any(type(i) is builtins.int for i in index):
+        # torch applies integer indices first (as selects), so they never join the advanced-index broadcast
+        first, rest = _split_ints(index)
+        return IndexBackward0.apply(SelectBackward0.apply(self, first), rest)
     return IndexBackward0.apply(self, index)
+
+
+def _split_ints(index):
+    """(basic index doing only the integer selects, remaining index on the result)."""
+    first, rest = [], []
+    for i in index:
+        if type(i) is builtins.int:
+            first.append(i)
+        elif i is None:
+            first.append(None)
+            rest.append(slice(None))
+        elif i is Ellipsis:
+            first.append(Ellipsis)
+            rest.append(Ellipsis)
+        else:
+            n = i.ndim if getattr(i, "dtype", None) is not None and i.dtype.kind == "b" else 1
+            first.extend([slice(None)] * n)
+            rest.append(i)
+    if Ellipsis not in first:
+        first.append(Ellipsis)
+    return tuple(first), tuple(rest)
 
 
 class IndexPutBackward0(Node):

@@ -116,7 +116,9 @@ def dot(input, other):
     return DotBackward0.apply(input, other)
 
 
-inner_ = dot
+def vdot(input, other):
+    """dot for real tensors (no conjugation needed)."""
+    return dot(input, other)
 
 
 class MatmulBackward0(Node):
@@ -234,6 +236,23 @@ def outer(input, vec2):
 
 
 ger = outer
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    """beta * input + alpha * outer(vec1, vec2)."""
+    r = outer(vec1, vec2)
+    return (input * beta if beta != 1 else input) + (r * alpha if alpha != 1 else r)
+
+
+def kron(input, other):
+    """Kronecker product (blocks of other scaled by each element of input)."""
+    nd = max(input.ndim, other.ndim)
+    a = input.reshape((1,) * (nd - input.ndim) + tuple(input.shape))
+    b = other.reshape((1,) * (nd - other.ndim) + tuple(other.shape))
+    inter_a = [s for d in a.shape for s in (d, 1)]
+    inter_b = [s for d in b.shape for s in (1, d)]
+    out = a.reshape(inter_a) * b.reshape(inter_b)
+    return out.reshape([x * y for x, y in zip(a.shape, b.shape)])
 
 
 def inner(input, other):

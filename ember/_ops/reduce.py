@@ -1,11 +1,12 @@
 """Reductions and scans: sum mean prod max min amax amin arg* var std norm logsumexp all any cum*, softmax."""
 from __future__ import annotations
 
+import builtins
 import collections
 import math
 
 from .. import _dtype
-from ._base import Node, Tensor, _make, dims_of, np, wrap_dim, xp
+from ._base import Node, Tensor, _make, dims_of, np, quiet, wrap_dim, xp
 
 
 def _return_type(name, fields):
@@ -33,9 +34,9 @@ def _keep_shape(shape, dims):
 
 def _expand_back(g: Tensor, shape, dims, keepdim) -> Tensor:
     """Broadcast a reduced gradient back over the reduced dims."""
-    if not keepdim:
+    if not keepdim and len(dims) != len(shape):  # a full reduction broadcasts straight from 0-d
         g = g.reshape(_keep_shape(shape, dims))
-    return g.expand(shape)
+    return ExpandBackward0.apply(g, shape)
 
 
 def _reduced_shape(shape, dims, keepdim):
@@ -101,12 +102,13 @@ def sum_to_size(input, *size):
     return SumToSize.apply(input, shape)
 
 
+@quiet
 class MeanBackward0(Node):
     @staticmethod
     def forward(ctx, a, dims, keepdim, dtype):
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
         ctx.n = math.prod(a.shape[d] for d in dims)
-        out = a.mean(axis=_axis(dims, a.ndim), keepdims=keepdim, dtype=dtype)
+        out = a.sum(axis=_axis(dims, a.ndim), keepdims=keepdim, dtype=dtype) / xp(a).asarray(ctx.n, a.dtype)
         return out.astype(a.dtype if dtype is None else dtype, copy=False)
 
     def backward(self, g):
@@ -141,6 +143,7 @@ def _prod_others(m, x, axis):
     return left * right
 
 
+@quiet
 class ProdBackward0(Node):
     save = (0,)
     save_out = True
@@ -238,6 +241,7 @@ def _minmax(fn, arg_fn, cls_full, cls_dim, rt):
 
 
 from .elementwise import maximum, minimum  # noqa: E402
+from .shape import ExpandBackward0  # noqa: E402
 
 max = _minmax("max", "argmax", MaxBackward1, MaxBackward0, return_types.max)
 min = _minmax("min", "argmin", MinBackward1, MinBackward0, return_types.min)
@@ -250,8 +254,8 @@ class AmaxBackward0(Node):
     @staticmethod
     def forward(ctx, a, dims, keepdim, fn):
         ctx.dims, ctx.keepdim, ctx.shape = dims, keepdim, a.shape
-        if a.size == 0 and any(a.shape[d] == 0 for d in dims):
-            raise IndexError(f"{fn}(): Expected reduction dim {dims[0]} to have non-zero size.")
+        if a.size == 0 and builtins.any(a.shape[d] == 0 for d in dims):
+            raise IndexError(f"a{fn}(): Expected reduction dim {dims[0]} to have non-zero size.")
         return getattr(a, fn)(axis=dims, keepdims=keepdim)
 
     def backward(self, g):
@@ -266,12 +270,17 @@ class AminBackward0(AmaxBackward0):
     pass
 
 
-def amax(input, dim=(), keepdim=False):
-    return AmaxBackward0.apply(input, dims_of(None if dim == () else dim, input._data.ndim), keepdim, "max")
+def _amax_like(cls, fn):
+    def op(input, dim=(), keepdim=False):
+        if (dim == () or dim is None) and input._data.size == 0:
+            raise RuntimeError(f"a{fn}(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+                               "reduction dim with the 'dim' argument.")
+        return cls.apply(input, dims_of(None if dim == () else dim, input._data.ndim), keepdim, fn)
+    op.__name__ = "a" + fn
+    return op
 
 
-def amin(input, dim=(), keepdim=False):
-    return AminBackward0.apply(input, dims_of(None if dim == () else dim, input._data.ndim), keepdim, "min")
+amax, amin = _amax_like(AmaxBackward0, "max"), _amax_like(AminBackward0, "min")
 
 
 def aminmax(input, *, dim=None, keepdim=False):
@@ -282,8 +291,9 @@ def aminmax(input, *, dim=None, keepdim=False):
 def _arg(fn):
     def op(input, dim=None, keepdim=False):
         a = input._data
-        if a.size == 0:
-            raise RuntimeError(f"{fn}(): Expected reduction dim to be specified for input.numel() == 0.")
+        if a.size == 0 and (dim is None or a.ndim == 0 or a.shape[wrap_dim(dim, a.ndim)] == 0):
+            raise IndexError(f"{fn}(): Expected reduction dim to be specified for input.numel() == 0." if dim is None
+                               else f"{fn}(): Expected reduction dim {dim} to have non-zero size.")
         if dim is None:
             r = getattr(a.reshape(-1), fn)()
             return _make(xp(a).asarray(r, dtype=np.int64).reshape((1,) * a.ndim if keepdim else ()))
@@ -305,6 +315,7 @@ def _correction(unbiased, correction):
     return 1 if unbiased is None or unbiased else 0
 
 
+@quiet
 class VarBackward0(Node):
     save = (0,)
 
@@ -313,11 +324,10 @@ class VarBackward0(Node):
         ctx.dims, ctx.c, ctx.keepdim, ctx.shape = dims, correction, keepdim, a.shape
         ctx.n = math.prod(a.shape[d] for d in dims)
         m = xp(a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mu = a.mean(axis=dims, keepdims=True)
-            d = a - mu
-            return ((d * d).sum(axis=dims, keepdims=keepdim) / m.asarray(ctx.n - correction, a.dtype)
-                    ).astype(a.dtype, copy=False)
+        mu = a.sum(axis=dims, keepdims=True) / m.asarray(ctx.n, a.dtype)
+        d = a - mu
+        return ((d * d).sum(axis=dims, keepdims=keepdim) / m.asarray(ctx.n - correction, a.dtype)
+                ).astype(a.dtype, copy=False)
 
     def _grad(self, g, x):
         gx = _expand_back(g, self.shape, self.dims, self.keepdim)
@@ -327,6 +337,7 @@ class VarBackward0(Node):
         return self._grad(g, self.saved_tensors[0])
 
 
+@quiet
 class StdBackward0(VarBackward0):
     save_out = True
 
@@ -364,6 +375,7 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
+@quiet
 class NormBackward1(Node):
     """2-norm; the gradient at the zero vector is zero, as in torch."""
     save = (0,)
@@ -411,6 +423,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     return norm(x, ord, dim, keepdim, dtype)
 
 
+@quiet
 class LogsumexpBackward0(Node):
     save = (0,)
     save_out = True
@@ -439,16 +452,16 @@ def logsumexp(input, dim=None, keepdim=False):
     return LogsumexpBackward0.apply(input, dims_of(dim, input._data.ndim), keepdim)
 
 
-def all(input, dim=None, keepdim=False):
-    a = input._data
-    r = a.all(axis=None if dim is None else dims_of(dim, a.ndim), keepdims=keepdim)
-    return _make(xp(a).asarray(r))
+def _logical_reduce(fn):
+    def op(input, dim=None, keepdim=False):
+        a = input._data
+        r = xp(a).asarray(getattr(a, fn)(axis=None if dim is None else dims_of(dim, a.ndim), keepdims=keepdim))
+        return _make(r.astype(np.uint8) if a.dtype == np.uint8 else r)  # torch keeps uint8 for uint8 inputs
+    op.__name__ = fn
+    return op
 
 
-def any(input, dim=None, keepdim=False):
-    a = input._data
-    r = a.any(axis=None if dim is None else dims_of(dim, a.ndim), keepdims=keepdim)
-    return _make(xp(a).asarray(r))
+all, any = _logical_reduce("all"), _logical_reduce("any")
 
 
 def count_nonzero(input, dim=None):
@@ -476,6 +489,7 @@ def cumsum(input, dim, *, dtype=None):
     return CumsumBackward0.apply(input, d, _acc_dtype(input, dtype))
 
 
+@quiet
 class CumprodBackward0(Node):
     save = (0,)
     save_out = True
@@ -523,6 +537,7 @@ def cummax(input, dim):
 
 
 # ---- softmax family ---------------------------------------------------------------------------------------------
+@quiet
 class SoftmaxBackward0(Node):
     save_out = True
 
@@ -539,6 +554,7 @@ class SoftmaxBackward0(Node):
         return out * (g - (g * out).sum(self.dim, keepdim=True))
 
 
+@quiet
 class LogSoftmaxBackward0(Node):
     save_out = True
 

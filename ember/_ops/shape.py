@@ -4,6 +4,7 @@ from __future__ import annotations
 import builtins
 import math
 
+from .._backend import broadcast_view
 from ._base import Node, Tensor, _make, check_device, np, wrap_dim, xp
 
 
@@ -171,8 +172,7 @@ def t(input):
 
 
 def _T(input):
-    nd = input._data.ndim
-    return PermuteBackward0.apply(input, tuple(range(nd - 1, -1, -1))) if nd != 2 else TBackward0.apply(input, 0, 1)
+    return PermuteBackward0.apply(input, tuple(range(input._data.ndim - 1, -1, -1)))
 
 
 def _mT(input):
@@ -213,7 +213,12 @@ def squeeze(input, dim=None):
     else:
         dims = (dim,) if isinstance(dim, int) else tuple(dim)
         axes = tuple(d for d in {wrap_dim(d, len(shp)) for d in dims} if shp and shp[d] == 1)
+        return SqueezeBackward1.apply(input, axes)
     return SqueezeBackward0.apply(input, axes)
+
+
+class SqueezeBackward1(SqueezeBackward0):
+    pass
 
 
 class UnsqueezeBackward0(Node):
@@ -238,7 +243,7 @@ class ExpandBackward0(Node):
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
-        return xp(a).broadcast_to(a, shape)
+        return broadcast_view(a, shape)
 
     def backward(self, g):
         return g.sum_to_size(self.shape)
@@ -249,8 +254,8 @@ def expand(input, *sizes):
     shp = input._data.shape
     if len(sizes) < len(shp):
         raise RuntimeError(f"expand(ember.{input.dtype.name.capitalize()}Tensor{{{list(shp)}}}, size={list(sizes)}): "
-                           "the number of sizes provided ({}) must be greater or equal to the number of dimensions "
-                           "in the tensor ({})".format(len(sizes), len(shp)))
+                           f"the number of sizes provided ({len(sizes)}) must be greater or equal to the number of "
+                           f"dimensions in the tensor ({len(shp)})")
     lead = len(sizes) - len(shp)
     out = []
     for i, s in enumerate(sizes):
@@ -362,6 +367,12 @@ def roll(input, shifts, dims=None):
         shifts = tuple(shifts)
     if dims is not None:
         dims = tuple(dims) if isinstance(dims, (list, tuple)) else dims
+        ns = len(shifts) if isinstance(shifts, tuple) else 1
+        nd = len(dims) if isinstance(dims, tuple) else 1
+        if ns != nd:
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {ns}, dims:{nd}")
+    elif isinstance(shifts, tuple) and len(shifts) != 1:
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
     return RollBackward0.apply(input, shifts, dims)
 
 
@@ -448,14 +459,17 @@ def unbind(input, dim=0):
 class CatBackward0(Node):
     @staticmethod
     def forward(ctx, *arrays, dim):
-        ctx.sizes, ctx.dim = [a.shape[dim] if a.ndim else 0 for a in arrays], dim
-        keep = [a for a in arrays if not (a.ndim == 1 and a.shape[0] == 0)] or arrays[:1]
+        ctx.dim = dim
+        nd = builtins.max(a.ndim for a in arrays)
+        ctx.legacy = [a.ndim == 1 and a.shape[0] == 0 and nd != 1 for a in arrays]
+        ctx.sizes = [0 if skip else a.shape[dim] for a, skip in zip(arrays, ctx.legacy)]
+        keep = [a for a, skip in zip(arrays, ctx.legacy) if not skip] or arrays[:1]
         return xp(arrays[0]).concatenate(keep, axis=dim)
 
     def backward(self, g):
         out, start = [], 0
-        for s in self.sizes:
-            out.append(g.narrow(self.dim, start, s) if s else None)
+        for s, legacy in zip(self.sizes, self.legacy):
+            out.append(g.new_zeros(0) if legacy else g.narrow(self.dim, start, s))
             start += s
         return tuple(out)
 

@@ -1,6 +1,8 @@
 """Automatic differentiation: backward, grad, custom Functions, gradcheck and grad modes."""
 from __future__ import annotations
 
+import numpy as _np
+
 from . import graph
 from .engine import run_backward
 from .function import Function, FunctionCtx, once_differentiable
@@ -19,7 +21,7 @@ def _as_list(x):
 
 
 def _root_pairs(outputs, grad_outputs, create_graph):
-    from .._tensor import Tensor, _make
+    Tensor, _make = graph.Tensor, graph._make
     grads = _as_list(grad_outputs) or [None] * len(outputs)
     if len(grads) != len(outputs):
         raise RuntimeError(f"grad_tensors should have the same length as tensors ({len(grads)} vs {len(outputs)})")
@@ -32,7 +34,8 @@ def _root_pairs(outputs, grad_outputs, create_graph):
         if g is None:
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = _make(t.xp.ones(t._data.shape, t._data.dtype))
+            g = _make(t.xp.ones(t._data.shape, t._data.dtype) if type(t._data) is not _np.ndarray else
+                      _np.ones(t._data.shape, t._data.dtype))
         elif not isinstance(g, Tensor):
             g = _make(t.xp.full(t._data.shape, g, t._data.dtype))
         else:

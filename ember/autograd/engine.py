@@ -18,23 +18,21 @@ class _Select(Node):
 
 
 def _topo(roots):
-    """Nodes reachable from `roots`, consumers before producers (reverse DFS post-order)."""
+    """Nodes reachable from `roots`, consumers before producers (reverse DFS post-order, no recursion)."""
     order, seen = [], set()
-    for r in roots:
-        if id(r) in seen:
+    stack = [(r, False) for r in roots]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
             continue
-        seen.add(id(r))
-        stack = [(r, iter(r.next))]
-        while stack:
-            node, it = stack[-1]
-            for e in it:
-                if e is not None and id(e) not in seen and isinstance(e, Node):
-                    seen.add(id(e))
-                    stack.append((e, iter(e.next)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for e in node.next:
+            if e is not None and id(e) not in seen and isinstance(e, Node):
+                stack.append((e, False))
     order.reverse()
     return order
 
@@ -61,10 +59,10 @@ def _run(pairs, retain_graph, create_graph, capture):
     bufs: dict = {}
     leaves: dict = {}
     roots = []
-    for target, g in pairs:
+    for target, g in pairs:  # bufs is keyed by the node itself (nodes hash by identity)
         if isinstance(target, Node):
-            cur = bufs.get(id(target))
-            bufs[id(target)] = g if cur is None else cur + g
+            cur = bufs.get(target)
+            bufs[target] = g if cur is None else cur + g
             roots.append(target)
         else:
             leaves[id(target)] = [target, _add(leaves.get(id(target), [None, None])[1], g)]
@@ -77,37 +75,41 @@ def _run(pairs, retain_graph, create_graph, capture):
                 needed.add(id(n))
     captured = {}
     for node in order:
-        g = bufs.pop(id(node), None)
+        g = bufs.pop(node, None)
         if g is None:
             continue
-        hooks = node.__dict__.get("pre_hooks")
-        if hooks:
-            for fn in list(hooks.values()):
+        d = node.__dict__
+        if "pre_hooks" in d:
+            for fn in list(d["pre_hooks"].values()):
                 r = fn(g)
                 if r is not None:
                     g = r
-        if capture is not None and id(node) in capture:
-            captured[id(node)] = g
-        if needed is not None and id(node) not in needed:
-            continue
+        if capture is not None:
+            if id(node) in capture:
+                captured[id(node)] = g
+            if id(node) not in needed:
+                continue
         if type(node) is _Select:
             parent = node.next[0]
-            slots = bufs.get(id(parent))
+            slots = bufs.get(parent)
             if slots is None:
-                slots = bufs[id(parent)] = [None] * parent.n_out
+                slots = bufs[parent] = [None] * parent.n_out
             slots[node.idx] = _add(slots[node.idx], g)
             continue
         grads = node.backward(g)
         if not retain_graph:
-            node.release()
+            if "saved" in d:
+                d["saved"] = None
+            if "out" in d:
+                d["out"] = None
         if type(grads) is not tuple:
             grads = (grads,)
         for e, gi in zip(node.next, grads):
             if e is None or gi is None:
                 continue
             if isinstance(e, Node):
-                cur = bufs.get(id(e))
-                bufs[id(e)] = gi if cur is None else cur + gi
+                cur = bufs.get(e)
+                bufs[e] = gi if cur is None else cur + gi
             else:
                 entry = leaves.get(id(e))
                 if entry is None:
@@ -131,9 +133,9 @@ def _run(pairs, retain_graph, create_graph, capture):
 
 def _accumulate_leaf(leaf, g, create_graph, owned):
     """Add `g` into `leaf.grad`; a gradient array is never shared between two leaves or with the caller."""
-    if g.shape != leaf.shape:
-        g = g.sum_to_size(leaf.shape)
-    if g.dtype != leaf.dtype:
+    if g._data.shape != leaf._data.shape:
+        g = g.sum_to_size(leaf._data.shape)
+    if g._data.dtype != leaf._data.dtype:
         g = g.to(leaf.dtype)
     cur = leaf._grad
     if cur is None:

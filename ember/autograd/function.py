@@ -64,7 +64,11 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         Tensor = graph.Tensor
-        ctx = FunctionCtx.__new__(FunctionCtx)
+        node_cls = cls.__dict__.get("_node_cls")
+        if node_cls is None:  # the grad_fn class is named like torch's: <Function>Backward
+            node_cls = type(cls.__name__ + "Backward", (FunctionCtx,), {})
+            cls._node_cls = node_cls
+        ctx = node_cls.__new__(node_cls)
         ctx.fn = cls
         ctx.saved = ()
         ctx.vers = ()

@@ -52,9 +52,11 @@ class no_grad(_GradMode):
 
     _mode = False
 
-    def __init__(self, orig_func=None):
+    def __new__(cls, orig_func=None):
+        self = super().__new__(cls)
         if callable(orig_func):  # used as @no_grad without parentheses
-            raise TypeError("no_grad must be used as @no_grad() or `with no_grad():`")
+            return self(orig_func)
+        return self
 
 
 class enable_grad(_GradMode):

@@ -19,24 +19,23 @@ def _diff_inputs(inputs):
 
 def _numerical(func, inputs, targets, outs, eps):
     """Jacobian blocks J[out][inp] of shape (out.numel(), inp.numel()) by central differences."""
-    from .grad_mode import no_grad
     jac = [[np.zeros((o.numel(), t.numel())) for t in targets] for o in outs]
-    with no_grad():
-        for j, t in enumerate(targets):
-            flat = t._data.reshape(-1) if t._data.flags.c_contiguous else None
-            if flat is None:
-                raise ValueError("gradcheck needs contiguous inputs")
-            for k in range(flat.size):
-                orig = flat[k].item()
-                flat[k] = orig + eps
-                plus = [o.detach()._data.astype(np.float64).ravel().copy() for o in _flat_outputs(func(*inputs))
-                        if o.dtype.is_floating_point]
-                flat[k] = orig - eps
-                minus = [o.detach()._data.astype(np.float64).ravel().copy() for o in _flat_outputs(func(*inputs))
-                         if o.dtype.is_floating_point]
-                flat[k] = orig
-                for i in range(len(outs)):
-                    jac[i][j][:, k] = (plus[i] - minus[i]) / (2 * eps)
+    # no no_grad here: gradgradcheck's function itself calls autograd.grad
+    for j, t in enumerate(targets):
+        flat = t._data.reshape(-1) if t._data.flags.c_contiguous else None
+        if flat is None:
+            raise ValueError("gradcheck needs contiguous inputs")
+        for k in range(flat.size):
+            orig = flat[k].item()
+            flat[k] = orig + eps
+            plus = [o.detach()._data.astype(np.float64).ravel().copy() for o in _flat_outputs(func(*inputs))
+                    if o.dtype.is_floating_point]
+            flat[k] = orig - eps
+            minus = [o.detach()._data.astype(np.float64).ravel().copy() for o in _flat_outputs(func(*inputs))
+                     if o.dtype.is_floating_point]
+            flat[k] = orig
+            for i in range(len(outs)):
+                jac[i][j][:, k] = (plus[i] - minus[i]) / (2 * eps)
     return jac
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from .grad_mode import GRAD_ENABLED
 
 _ndarray = np.ndarray
+_new = object.__new__
 _generic = np.generic
 Tensor = None  # set by ember._tensor
 _make = None
@@ -95,40 +96,64 @@ class Node:
 
     @classmethod
     def apply(cls, *args, **kw):
-        """Run forward on the arguments' arrays and, when grad is needed, record this node."""
-        arrs = [a._data if isinstance(a, Tensor) else a for a in args]
-        if GRAD_ENABLED[0]:
-            for a in args:
-                if isinstance(a, Tensor) and a._rg:
-                    break
+        """Run forward on the arguments' arrays and, when grad is needed, record this node (the hot path)."""
+        arrs, nxt, rg = [], [], False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrs.append(a._data)
+                if a._rg:
+                    rg = True
+                    nxt.append(a._grad_fn or a)
+                else:
+                    nxt.append(None)
             else:
-                return _finish(cls, cls.forward(_NO_CTX, *arrs, **kw), args)
-            ctx = cls.__new__(cls)
-            ctx.next = tuple(a._grad_fn or a if isinstance(a, Tensor) and a._rg else None for a in args)
+                arrs.append(a)
+                nxt.append(None)
+        ctx = _new(cls) if rg and GRAD_ENABLED[0] else _NO_CTX
+        try:
             out = cls.forward(ctx, *arrs, **kw)
-            if cls.save:
-                ctx.saved = saved = tuple(args[i] for i in cls.save)
-                ctx.vers = tuple(t._vc[0] if isinstance(t, Tensor) else 0 for t in saved)
-            res = _finish(cls, out, args, ctx)
-            if cls.save_out:
-                ctx.out = (res._data, res._vc, res._vc[0])
+        except ValueError as e:  # numpy's shape errors become torch's RuntimeError
+            raise RuntimeError(_shape_message(e, arrs)) from None
+        if type(out) is not _ndarray and isinstance(out, _generic):
+            out = np.asarray(out)
+        res = _new(Tensor)
+        res._data = out
+        res._grad = res._base = res._hooks = None
+        res._vc = [0]
+        if cls.is_view:
+            base = args[0]
+            res._base = base._base if base._base is not None else base
+            res._vc = base._vc
+        if ctx is _NO_CTX:
+            res._grad_fn = None
+            res._rg = False
             return res
-        return _finish(cls, cls.forward(_NO_CTX, *arrs, **kw), args)
+        res._grad_fn = ctx
+        res._rg = True
+        ctx.next = tuple(nxt)
+        if cls.save:
+            ctx.saved = saved = tuple([args[i] for i in cls.save])
+            ctx.vers = tuple([t._vc[0] if isinstance(t, Tensor) else 0 for t in saved])
+        if cls.save_out:
+            ctx.out = (out, res._vc, res._vc[0])
+        return res
 
     @property
     def needs_input_grad(self):
         return tuple(e is not None for e in self.next)
 
 
-def _finish(cls, out, args, ctx=None):
-    if type(out) is not _ndarray and isinstance(out, _generic):
-        out = np.asarray(out)
-    res = _make(out, ctx)
-    if cls.is_view:
-        base = args[0]
-        res._base = base._base if base._base is not None else base
-        res._vc = base._vc
-    return res
+def _shape_message(err, arrs) -> str:
+    shapes = [a.shape for a in arrs if hasattr(a, "shape")]
+    if "broadcast" in str(err) and len(shapes) >= 2:
+        a, b = shapes[0], shapes[1]
+        n = max(len(a), len(b))
+        a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+        for d in range(n - 1, -1, -1):
+            if a[d] != b[d] and 1 not in (a[d], b[d]):
+                return (f"The size of tensor a ({a[d]}) must match the size of tensor b ({b[d]}) at non-singleton "
+                        f"dimension {d}")
+    return str(err)
 
 
 class AccumulateGrad:
