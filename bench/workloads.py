@@ -91,3 +91,16 @@ def mlp_step(fw):
                 p -= lr * p.grad
                 p.grad = None
     return step, 1
+
+
+def _load_area_workloads():
+    """Import bench/wl_*.py so each area registers its workloads in its own file."""
+    import importlib
+    import pathlib
+    import sys
+    here = pathlib.Path(__file__).parent
+    if str(here) not in sys.path:
+        sys.path.insert(0, str(here))
+    for path in sorted(here.glob("wl_*.py")):
+        importlib.import_module(path.stem)
+_load_area_workloads()

@@ -19,6 +19,7 @@ from ._ops import addcdiv, addcmul, return_types, to_copy as _to_copy
 from ._ops.creation import Generator, default_generator, range_ as range  # noqa: A004
 
 globals().update(_LEGACY_TYPES)
+from . import nn  # noqa: E402
 
 cfloat = cdouble = complex64 = complex128 = None  # complex dtypes are not supported
 strided = "ember.strided"

@@ -1,0 +1,4 @@
+"""F.pad in all modes (constant, reflect, replicate, circular)."""
+from __future__ import annotations
+
+__all__: list = []
