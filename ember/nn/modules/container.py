@@ -297,14 +297,11 @@ class ParameterList(Module):
             if isinstance(p, Tensor):
                 size = "x".join(str(s) for s in p.size())
                 kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-                lines.append(f"  ({k}): {kind} containing: [{p.dtype} of size {size}]")
+                dev = "" if p.device.type == "cpu" else f" (GPU {p.get_device()})"
+                lines.append(f"  ({k}): {kind} containing: [{p.dtype} of size {size}{dev}]")
             else:
                 lines.append(f"  ({k}): Object of type: {type(p).__name__}")
         return "\n".join(lines)
-
-    def __repr__(self):
-        body = self.extra_repr()
-        return self._get_name() + "(" + ("\n" + body + "\n" if body else "") + ")"
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterList has no forward()")
@@ -372,12 +369,9 @@ class ParameterDict(Module):
         for k, p in self.items():
             size = "x".join(str(s) for s in p.size())
             kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-            lines.append(f"  ({k}): {kind} containing: [{p.dtype} of size {size}]")
+            dev = "" if p.device.type == "cpu" else f" (GPU {p.get_device()})"
+            lines.append(f"  ({k}): {kind} containing: [{p.type()} of size {size}{dev}]")
         return "\n".join(lines)
-
-    def __repr__(self):
-        body = self.extra_repr()
-        return self._get_name() + "(" + ("\n" + body + "\n" if body else "") + ")"
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterDict has no forward()")
