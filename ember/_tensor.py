@@ -307,8 +307,7 @@ class Tensor:
     # ---- autograd ----------------------------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate gradients of this tensor with respect to graph leaves into their `.grad`."""
-        from .autograd import backward
-        backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
+        _autograd.backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
 
     def detach(self) -> "Tensor":
         t = _make(self._data)
@@ -531,3 +530,4 @@ LEGACY_TYPES = {v: _LegacyType(v, (), {"_dtype": _dtype._lookup(k)}) for k, v in
 
 graph.Tensor = Tensor
 graph._make = _make
+from . import autograd as _autograd  # noqa: E402  (autograd's public functions need Tensor defined first)

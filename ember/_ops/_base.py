@@ -17,13 +17,8 @@ __all__ = ["quiet", "np", "Node", "Tensor", "_make", "xp", "wrap_dim", "dims_of"
 
 
 def quiet(cls):
-    """Class decorator: run the node's forward with numpy's floating-point warnings off (torch is silent)."""
-    fwd = cls.forward
-
-    def forward(ctx, *args, **kwargs):
-        with np.errstate(all="ignore"):
-            return fwd(ctx, *args, **kwargs)
-    cls.forward = staticmethod(forward)
+    """Marks a node whose forward may hit inf/nan; Node.apply already runs every forward with numpy's
+    floating-point warnings off (torch is silent), so this only documents intent."""
     return cls
 
 
@@ -69,6 +64,8 @@ def binary_operands(a, b):
             if a._data.dtype == b._data.dtype and type(a._data) is type(b._data):
                 return a, b
             return _promote_tensors(a, b)
+        if type(b) is builtins.float and a._data.dtype.kind == "f":  # the common `x * 0.5`
+            return a, b
         if _needs_cast(a, b) is None:
             return a, _py(b)
         return _cast_for(a, b)
