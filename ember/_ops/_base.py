@@ -64,7 +64,8 @@ def binary_operands(a, b):
             if a._data.dtype == b._data.dtype and type(a._data) is type(b._data):
                 return a, b
             return _promote_tensors(a, b)
-        if type(b) is builtins.float and a._data.dtype.kind == "f":  # the common `x * 0.5`
+        tb = type(b)
+        if (tb is builtins.float or tb is builtins.int) and a._data.dtype.kind == "f":  # the common `x * 2`
             return a, b
         if _needs_cast(a, b) is None:
             return a, _py(b)

@@ -52,7 +52,7 @@ class SumBackward0(Node):
     @staticmethod
     def forward(ctx, a, dims, keepdim, dtype):
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
-        return a.sum(axis=dims, keepdims=keepdim, dtype=dtype)
+        return a.sum(axis=None if len(dims) == a.ndim else dims, keepdims=keepdim, dtype=dtype)
 
     def backward(self, g):
         return _expand_back(g, self.shape, self.dims, self.keepdim)

@@ -34,8 +34,8 @@ def _root_pairs(outputs, grad_outputs, create_graph):
         if g is None:
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = _make(t.xp.ones(t._data.shape, t._data.dtype) if type(t._data) is not _np.ndarray else
-                      _np.ones(t._data.shape, t._data.dtype))
+            a = t._data
+            g = _make(_np.array(1, a.dtype).reshape(a.shape) if type(a) is _np.ndarray else t.xp.ones_like(a))
         elif not isinstance(g, Tensor):
             g = _make(t.xp.full(t._data.shape, g, t._data.dtype))
         else:

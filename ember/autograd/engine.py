@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from . import graph
 from .grad_mode import GRAD_ENABLED
+
 from .graph import Node
 
 
@@ -18,21 +19,24 @@ class _Select(Node):
 
 
 def _topo(roots):
-    """Nodes reachable from `roots`, consumers before producers (reverse DFS post-order, no recursion)."""
+    """Nodes reachable from `roots`, consumers before producers (reverse DFS post-order, no recursion).
+
+    The stack holds nodes to expand and, as 1-tuples, nodes whose inputs are all done (nodes hash by identity).
+    """
     order, seen = [], set()
-    stack = [(r, False) for r in roots]
+    stack = list(roots)
     while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
+        node = stack.pop()
+        if type(node) is tuple:
+            order.append(node[0])
             continue
-        if id(node) in seen:
+        if node in seen:
             continue
-        seen.add(id(node))
-        stack.append((node, True))
+        seen.add(node)
+        stack.append((node,))
         for e in node.next:
-            if e is not None and id(e) not in seen and isinstance(e, Node):
-                stack.append((e, False))
+            if isinstance(e, Node) and e not in seen:
+                stack.append(e)
     order.reverse()
     return order
 

@@ -14,8 +14,18 @@ from .grad_mode import GRAD_ENABLED
 try:  # numpy's floating-point error state, set directly (np.errstate costs ~4x more per op)
     from numpy._core.umath import _extobj_contextvar as _errstate, _make_extobj
     _QUIET = _make_extobj(all="ignore")
-except ImportError:  # pragma: no cover - other numpy versions
-    _errstate = None
+except ImportError:  # pragma: no cover - other numpy versions: the public (slower) context manager
+    class _ErrstateShim:
+        @staticmethod
+        def set(_):
+            cm = np.errstate(all="ignore")
+            cm.__enter__()
+            return cm
+
+        @staticmethod
+        def reset(cm):
+            cm.__exit__(None, None, None)
+    _errstate, _QUIET = _ErrstateShim(), None
 
 _ndarray = np.ndarray
 _new = object.__new__
@@ -76,6 +86,13 @@ class Node:
 
     def saved_output(self):
         """The forward output as a tensor connected to this node (for backward formulas that use it)."""
+        arr = self._out_array()
+        t = _make(arr, self)
+        t._vc = self.out[1]
+        return t
+
+    def _out_array(self):
+        """The saved output array (version-checked) without wrapping it as a tensor."""
         out = self.__dict__.get("out")
         if out is None:
             raise RuntimeError(FREED_MSG)
@@ -84,9 +101,7 @@ class Node:
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace operation: "
                 f"the output of {self.name()} is at version {vc[0]}; expected version {v} instead.")
-        t = _make(arr, self)
-        t._vc = vc
-        return t
+        return arr
 
     def release(self):
         """Free what was saved for backward (called after the node ran without retain_graph)."""
@@ -103,44 +118,38 @@ class Node:
     @classmethod
     def apply(cls, *args, **kw):
         """Run forward on the arguments' arrays and, when grad is needed, record this node (the hot path)."""
-        arrs, nxt, rg = [], [], False
-        for a in args:
-            if isinstance(a, Tensor):
-                arrs.append(a._data)
-                if a._rg:
-                    rg = True
-                    nxt.append(a._grad_fn or a)
-                else:
-                    nxt.append(None)
-            else:
-                arrs.append(a)
-                nxt.append(None)
-        ctx = _new(cls) if rg and GRAD_ENABLED[0] else _NO_CTX
-        token = _errstate.set(_QUIET) if _errstate is not None else None  # torch never warns on inf/nan
+        arrs = [a._data if isinstance(a, Tensor) else a for a in args]
+        ctx = _NO_CTX
+        if GRAD_ENABLED[0]:
+            for a in args:
+                if isinstance(a, Tensor) and a._rg:
+                    ctx = _new(cls)
+                    break
+        token = _errstate.set(_QUIET)  # torch never warns on inf/nan
         try:
             out = cls.forward(ctx, *arrs, **kw)
         except ValueError as e:  # numpy's shape errors become torch's RuntimeError
             raise RuntimeError(_shape_message(e, arrs)) from None
         finally:
-            if token is not None:
-                _errstate.reset(token)
+            _errstate.reset(token)
         if type(out) is not _ndarray and isinstance(out, _generic):
             out = np.asarray(out)
         res = _new(Tensor)
         res._data = out
         res._grad = res._base = res._hooks = None
-        res._vc = [0]
         if cls.is_view:
             base = args[0]
             res._base = base._base if base._base is not None else base
             res._vc = base._vc
+        else:
+            res._vc = [0]
         if ctx is _NO_CTX:
             res._grad_fn = None
             res._rg = False
             return res
         res._grad_fn = ctx
         res._rg = True
-        ctx.next = tuple(nxt)
+        ctx.next = tuple([(a._grad_fn or a) if isinstance(a, Tensor) and a._rg else None for a in args])
         if cls.save:
             ctx.saved = saved = tuple([args[i] for i in cls.save])
             ctx.vers = tuple([t._vc[0] if isinstance(t, Tensor) else 0 for t in saved])
