@@ -1,0 +1,2 @@
+"""ember.utils: data loading utilities (torch.utils's layout)."""
+from . import data
