@@ -20,6 +20,8 @@ from ._ops.creation import Generator, default_generator, range_ as range  # noqa
 
 globals().update(_LEGACY_TYPES)
 from . import nn  # noqa: E402
+from . import serialization  # noqa: E402
+from .serialization import load, save  # noqa: E402
 from . import optim, utils  # noqa: E402
 
 cfloat = cdouble = complex64 = complex128 = None  # complex dtypes are not supported
