@@ -18,3 +18,4 @@ from .padding import *  # noqa: F401,F403
 from .fold import *  # noqa: F401,F403
 from .channelshuffle import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
+from .transformer import *  # noqa: F401,F403
