@@ -99,3 +99,25 @@ def scatter_add(xp, target, index, values):
         np.add.at(target, index, values)
     else:
         _load_cupy().add.at(target, index, values)
+
+
+def _retain_freed_memory() -> None:
+    """Let glibc keep freed numpy buffers in the heap instead of unmapping them (opt out: EMBER_MALLOC_TUNING=0).
+
+    Eager numpy frees and re-allocates the same multi-megabyte temporaries every training step; by default glibc
+    serves them from fresh mmap'd pages whose first-touch page faults can cost as much as the arithmetic.
+    """
+    import ctypes
+    import os
+    import sys
+    if os.environ.get("EMBER_MALLOC_TUNING", "1") == "0" or not sys.platform.startswith("linux"):
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc
+        return
+    mallopt(-3, 64 << 20)   # M_MMAP_THRESHOLD: blocks below 64 MiB come from the heap
+    mallopt(-1, 512 << 20)  # M_TRIM_THRESHOLD: keep up to 512 MiB of freed heap for reuse
+
+
+_retain_freed_memory()

@@ -1,6 +1,28 @@
-"""(filled in by its issue)"""
+"""ChannelShuffle (torch.nn.modules.channelshuffle)."""
 from __future__ import annotations
 
-from .module import Module  # noqa: F401
+from ..._tensor import Tensor
+from .. import functional as F
+from .module import Module
 
-__all__: list = []
+__all__ = ["ChannelShuffle"]
+
+
+class ChannelShuffle(Module):
+    r"""Divides the C channels into ``groups`` and interleaves them: :math:`(N, g c, *) \to (N, c g, *)`.
+
+    Args:
+        groups (int): number of groups (must divide C)
+    """
+
+    __constants__ = ["groups"]
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.channel_shuffle(input, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"
