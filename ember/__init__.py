@@ -5,8 +5,8 @@ __version__ = "0.1.0"
 
 from . import _dtype
 from ._backend import device
-from ._dtype import (bfloat16, bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int,
-                     int8, int16, int32, int64, long, promote_types, set_default_dtype, short, uint8)
+from ._dtype import (bfloat16, bool, double, dtype, finfo, float, float16, float32, float64, get_default_dtype, half,
+                     iinfo, int, int8, int16, int32, int64, long, promote_types, set_default_dtype, short, uint8)
 from ._tensor import LEGACY_TYPES as _LEGACY_TYPES
 from ._tensor import Size, Tensor
 from ._tensor_str import set_printoptions, get_printoptions, printoptions
@@ -27,6 +27,23 @@ from . import optim, utils  # noqa: E402
 cfloat = cdouble = complex64 = complex128 = None  # complex dtypes are not supported
 strided = "ember.strided"
 contiguous_format = preserve_format = channels_last = "ember.memory_format"
+
+
+# torch's top-level aliases of functional ops whose positional signatures agree with nn.functional's
+for _name in ("conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d max_pool1d max_pool2d max_pool3d "
+              "avg_pool1d adaptive_avg_pool1d adaptive_max_pool1d dropout alpha_dropout feature_alpha_dropout layer_norm "
+              "group_norm cosine_similarity pairwise_distance pixel_shuffle pixel_unshuffle channel_shuffle selu celu "
+              "prelu hardshrink threshold rms_norm").split():
+    if hasattr(nn.functional, _name):
+        globals()[_name] = getattr(nn.functional, _name)
+
+
+def detach(input: Tensor) -> Tensor:
+    return input.detach()
+
+
+def typename(obj) -> str:
+    return obj.type() if isinstance(obj, Tensor) else type(obj).__module__ + "." + type(obj).__qualname__
 
 
 def is_tensor(obj) -> bool:

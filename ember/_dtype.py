@@ -142,3 +142,35 @@ def result_type(dims: list, zeros: list, scalars: list) -> dtype:
     for t in scalars:
         s = t if s is None else promote_types(s, t)
     return _combine(d, _combine(z, s))
+
+
+class finfo:
+    """Machine limits of a floating dtype (torch.finfo): bits, eps, max, min, tiny, resolution."""
+
+    def __init__(self, type: dtype | None = None):
+        d = _default[0] if type is None else type
+        if d.kind != 2 or d.np is None:
+            raise TypeError(f"torch.finfo() requires a floating point input type. Use torch.iinfo to handle '{d}'")
+        i = np.finfo(d.np)
+        self.bits, self.eps, self.max, self.min = i.bits, builtins.float(i.eps), builtins.float(i.max), builtins.float(i.min)
+        self.tiny = self.smallest_normal = builtins.float(i.tiny)
+        self.resolution, self.dtype = 10.0 ** -i.precision, d.name
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.tiny:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Machine limits of an integer dtype (torch.iinfo): bits, max, min."""
+
+    def __init__(self, type: dtype):
+        if type.kind == 2:
+            raise TypeError(f"torch.iinfo() requires an integer input type. Use torch.finfo to handle '{type}'")
+        i = np.iinfo(type.np) if type.kind == 1 else None
+        self.bits = 8 if i is None else i.bits
+        self.max, self.min = (1, 0) if i is None else (builtins.int(i.max), builtins.int(i.min))
+        self.dtype = type.name
+
+    def __repr__(self):
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

@@ -22,17 +22,17 @@ _METHODS = {
        "isfinite signbit equal allclose isclose exp exp2 expm1 log log2 log10 log1p sqrt rsqrt sin cos tan asin "
        "acos atan sinh cosh tanh asinh acosh atanh arcsin arccos arctan arcsinh arccosh arctanh sigmoid relu "
        "reciprocal neg negative abs absolute sign sgn frac square floor ceil trunc fix round erf erfc lerp clamp clip "
-       "clamp_min clamp_max rsub",
+       "clamp_min clamp_max rsub hypot logaddexp nan_to_num",
     R: "sum sum_to_size mean prod max min amax amin aminmax argmax argmin var std norm logsumexp all any "
        "count_nonzero cumsum cumprod cummax softmax log_softmax",
     S: "view reshape view_as reshape_as flatten ravel unflatten permute transpose swapaxes swapdims t movedim "
        "moveaxis squeeze unsqueeze expand expand_as broadcast_to repeat tile flip fliplr flipud roll rot90 narrow "
        "select split split_with_sizes chunk tensor_split unbind tril triu diagonal diag_embed diag trace clone "
-       "contiguous as_strided unfold",
+       "contiguous as_strided unfold repeat_interleave diff",
     I: "index_select index_add index_copy index_fill index_put gather scatter scatter_add take take_along_dim "
        "masked_fill masked_select masked_scatter nonzero argwhere sort argsort msort topk kthvalue median unique "
        "unique_consecutive bincount histc",
-    L: "mm bmm mv dot vdot matmul addmm addmv addr baddbmm addbmm outer ger inner kron",
+    L: "mm bmm mv dot vdot matmul addmm addmv addr baddbmm addbmm outer ger inner kron cross",
 }
 for _mod, _names in _METHODS.items():
     for _n in _names.split():

@@ -776,3 +776,25 @@ def where(condition, input=None, other=None):
     if not isinstance(b, Tensor):
         b = as_t(b, a)
     return WhereBackward0.apply(condition, a, b)
+
+
+def hypot(input, other):
+    """sqrt(input**2 + other**2)."""
+    return (input * input + other * other).sqrt()
+
+
+def logaddexp(input, other):
+    """log(exp(input) + exp(other)), computed stably."""
+    m = maximum(input, other).detach()
+    m = m.masked_fill(m.isinf(), 0.0)
+    return ((input - m).exp() + (other - m).exp()).log() + m
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """Replace NaN/+inf/-inf by `nan` and the dtype's largest/lowest finite values (or the given ones)."""
+    if input._data.dtype.kind != "f":
+        return input.clone()
+    info = np.finfo(input._data.dtype)
+    out = where(input.isnan(), nan, input)
+    out = where(out.isposinf(), float(info.max) if posinf is None else posinf, out)
+    return where(out.isneginf(), float(info.min) if neginf is None else neginf, out)

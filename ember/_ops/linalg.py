@@ -381,3 +381,27 @@ def einsum(equation, *operands):
 
 
 _EINSUM_NODES: dict = {}
+
+
+def cross(input, other, dim=None):
+    """Cross product of 3-vectors along `dim` (the first dim of size 3 when None)."""
+    a, b = binary_operands(input, other)
+    if dim is None:
+        dim = next(i for i, s in enumerate(np.broadcast_shapes(tuple(a.shape), tuple(b.shape))) if s == 3)
+    a0, a1, a2 = a.unbind(dim)
+    b0, b1, b2 = b.unbind(dim)
+    from .shape import stack
+    return stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], dim)
+
+
+def dist(input, other, p: float = 2):
+    """p-norm of input - other."""
+    return (input - other).norm(p)
+
+
+def cdist(x1, x2, p: float = 2.0, compute_mode=None):
+    """Pairwise p-norm distances between the rows of x1 (.., P, M) and x2 (.., R, M)."""
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
+    d = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    return d.norm(p, dim=-1)

@@ -722,3 +722,47 @@ def unfold(input, dimension, size, step):
     if input._data.shape[d] < size:
         raise RuntimeError(f"maximum size for tensor at dimension {d} is {input._data.shape[d]} but size is {size}")
     return UnfoldBackward0.apply(input, d, size, step)
+
+
+def meshgrid(*tensors, indexing: str = "ij"):
+    """Coordinate grids (as broadcast views) from 1-D tensors; indexing 'ij' (matrix) or 'xy' (Cartesian)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
+    ts = list(tensors)
+    swap = indexing == "xy" and len(ts) >= 2
+    if swap:
+        ts[0], ts[1] = ts[1], ts[0]
+    shape = tuple(t.numel() for t in ts)
+    out = [t.reshape([-1 if i == k else 1 for i in range(len(ts))]).expand(shape) for k, t in enumerate(ts)]
+    if swap:
+        out[0], out[1] = out[1], out[0]
+    return tuple(out)
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Repeat each element (or slice along `dim`) `repeats` times; the one-argument form repeats indices."""
+    from .index import index_select
+    if repeats is None:  # repeat_interleave(repeats): indices 0..n-1, each repeated
+        r = input._data
+        return _make(xp(r).repeat(xp(r).arange(r.shape[0]), r).astype(np.int64))
+    if dim is None:
+        input, dim = input.reshape(-1), 0
+    d = wrap_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
+    m = xp(input._data)
+    reps = repeats._data if isinstance(repeats, Tensor) else repeats
+    idx = m.repeat(m.arange(n), reps)
+    return index_select(input, d, _make(idx.astype(np.int64)))
+
+
+def diff(input, n: int = 1, dim: int = -1, prepend=None, append=None):
+    """n-th forward difference along `dim`."""
+    if prepend is not None or append is not None:
+        parts = [p for p in (prepend, input, append) if p is not None]
+        input = cat(parts, dim)
+    for _ in range(n):
+        length = input.shape[dim]
+        input = narrow(input, dim, 1, length - 1) - narrow(input, dim, 0, length - 1)
+    return input
