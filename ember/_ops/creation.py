@@ -143,17 +143,31 @@ def _filled(fill, size, dtype, device, requires_grad, default=None):
     return t
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
-    return _filled(0, size, dtype, device, requires_grad)
+def _sized(size: tuple, kw: dict) -> tuple:
+    """Positional sizes, or torch's `size=` keyword."""
+    extra = set(kw) - {"size"}
+    if extra:
+        raise TypeError(f"got an unexpected keyword argument '{extra.pop()}'")
+    if kw:
+        if size:
+            raise TypeError("size given both positionally and as a keyword")
+        return (tuple(kw["size"]),)
+    return size
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
-    return _filled(1, size, dtype, device, requires_grad)
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+          **kw) -> Tensor:
+    return _filled(0, _sized(size, kw), dtype, device, requires_grad)
+
+
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+         **kw) -> Tensor:
+    return _filled(1, _sized(size, kw), dtype, device, requires_grad)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
-          memory_format=None) -> Tensor:
-    return _filled(0, size, dtype, device, requires_grad)
+          memory_format=None, **kw) -> Tensor:
+    return _filled(0, _sized(size, kw), dtype, device, requires_grad)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
@@ -366,17 +380,17 @@ def _float_sample(fn, shape, dtype):
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-         pin_memory=False) -> Tensor:
+         pin_memory=False, **kw) -> Tensor:
     """Uniform samples from [0, 1)."""
-    shape = _size_args(size)
+    shape = _size_args(_sized(size, kw))
     arr = _float_sample(lambda s, d: _rng(generator).random(s, dtype=d), shape, dtype)
     return _finish(arr, None, device, requires_grad)
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-          pin_memory=False) -> Tensor:
+          pin_memory=False, **kw) -> Tensor:
     """Standard normal samples."""
-    shape = _size_args(size)
+    shape = _size_args(_sized(size, kw))
     arr = _float_sample(lambda s, d: _rng(generator).standard_normal(s, dtype=d), shape, dtype)
     return _finish(arr, None, device, requires_grad)
 
