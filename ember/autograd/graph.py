@@ -40,10 +40,7 @@ FREED_MSG = ("Trying to backward through the graph a second time (or directly ac
 
 
 class _Stash:
-    """Scratch ctx for forwards that run without recording (attributes are simply overwritten)."""
-
-
-_NO_CTX = _Stash()
+    """Scratch ctx for a forward that runs without recording (a fresh one per call, so threads never share it)."""
 
 
 def _check_version(t, v, node):
@@ -119,12 +116,13 @@ class Node:
     def apply(cls, *args, **kw):
         """Run forward on the arguments' arrays and, when grad is needed, record this node (the hot path)."""
         arrs = [a._data if isinstance(a, Tensor) else a for a in args]
-        ctx = _NO_CTX
+        record = False
         if GRAD_ENABLED[0]:
             for a in args:
                 if isinstance(a, Tensor) and a._rg:
-                    ctx = _new(cls)
+                    record = True
                     break
+        ctx = _new(cls) if record else _new(_Stash)
         token = _errstate.set(_QUIET)  # torch never warns on inf/nan
         try:
             out = cls.forward(ctx, *arrs, **kw)
@@ -143,7 +141,7 @@ class Node:
             res._vc = base._vc
         else:
             res._vc = [0]
-        if ctx is _NO_CTX:
+        if not record:
             res._grad_fn = None
             res._rg = False
             return res
