@@ -23,6 +23,9 @@ from . import nn  # noqa: E402
 from . import serialization  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import optim, utils  # noqa: E402
+from . import amp, backends, cuda  # noqa: E402
+from .amp import autocast, is_autocast_enabled  # noqa: E402
+from .backends import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402
 
 cfloat = cdouble = complex64 = complex128 = None  # complex dtypes are not supported
 strided = "ember.strided"
@@ -105,6 +108,14 @@ def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None
 def compile(model=None, **kwargs):
     """No compiler in ember: returns the model/function unchanged."""
     return model if model is not None else (lambda m: m)
+
+
+def __getattr__(name: str):
+    """Import the optional subpackages (onnx, distributed, vision) on first use."""
+    if name in ("onnx", "distributed", "vision"):
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")
 
 
 import builtins as _builtins  # noqa: E402

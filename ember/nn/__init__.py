@@ -3,3 +3,5 @@ from . import functional, init, utils
 from .modules import *  # noqa: F401,F403
 from .modules import Module, Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .parameter import Buffer, Parameter, UninitializedParameter
+from . import parallel
+from .parallel import DataParallel

@@ -1,2 +1,3 @@
-"""ember.utils: data loading utilities (torch.utils's layout)."""
+"""ember.utils: data loading utilities (torch.utils's layout) and a torchinfo-style model `summary`."""
 from . import data
+from .summary import summary

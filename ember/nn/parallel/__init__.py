@@ -1,0 +1,38 @@
+"""Data-parallel wrappers (torch.nn.parallel's names). Without GPUs `DataParallel` simply forwards to its module;
+`DistributedDataParallel` needs a process group, which ember cannot create yet."""
+from __future__ import annotations
+
+from ..modules.module import Module
+
+__all__ = ["DataParallel", "DistributedDataParallel"]
+
+
+class DataParallel(Module):
+    r"""Split batches across GPUs; ember runs the whole batch on one device, so it just calls ``module`` (what
+    torch's does without GPUs or with one).
+
+    Args:
+        module (Module): the wrapped module, registered as ``self.module`` (so keys gain a ``module.`` prefix).
+        device_ids (list, optional): GPUs to use; ignored without GPUs.
+        output_device (int, optional): where outputs gather; ignored without GPUs.
+        dim (int): the batch dimension. Default: 0
+    """
+
+    def __init__(self, module: Module, device_ids=None, output_device=None, dim: int = 0) -> None:
+        super().__init__()
+        self.module = module
+        self.device_ids, self.output_device, self.dim = [], None, dim
+
+    def forward(self, *inputs, **kwargs):
+        return self.module(*inputs, **kwargs)
+
+
+class DistributedDataParallel(Module):
+    r"""Synchronise gradients across processes: needs ``init_process_group``, which ember cannot run yet, so
+    constructing one raises like torch does without a process group."""
+
+    def __init__(self, module: Module, device_ids=None, output_device=None, dim: int = 0, broadcast_buffers=True,
+                 process_group=None, *args, **kwargs) -> None:
+        super().__init__()
+        from ... import distributed
+        distributed._no_group()
