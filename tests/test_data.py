@@ -3,6 +3,8 @@ import collections
 import math
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -417,3 +419,31 @@ def test_training_loop_end_to_end():
             opt.step()
         sched.step()
     assert float(loss) < 1e-4 and math.isclose(sched.get_last_lr()[0], 0.1 * 0.5 ** 3)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return "\nState:\tZ" not in f.read()
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and PR_SET_PDEATHSIG")
+def test_workers_die_with_a_killed_parent():
+    script = (
+        "import time, ember\n"
+        "from ember.utils.data import DataLoader, TensorDataset\n"
+        "ds = TensorDataset(ember.zeros(4000, 20000))\n"
+        "it = iter(DataLoader(ds, batch_size=500, num_workers=2, persistent_workers=True))\n"
+        "next(it)\n"
+        "print(','.join(str(w.pid) for w in it._workers), flush=True)\n"
+        "time.sleep(60)\n")
+    p = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    pids = [int(x) for x in p.stdout.readline().strip().split(",")]
+    p.kill()
+    p.wait()
+    deadline = time.time() + 10
+    while time.time() < deadline and any(_alive(pid) for pid in pids):
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in pids), "DataLoader workers outlived their killed parent"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import pickle
 import random
+import signal
 import struct
 import sys
 import traceback
@@ -104,12 +105,25 @@ def _generate_state(base_seed: int, worker_id: int) -> list[int]:
     return list(np.random.SeedSequence([worker_id, base_seed & 0xFFFFFFFF, base_seed >> 32]).generate_state(4))
 
 
+def _die_with_parent() -> None:
+    """On Linux, ask the kernel to SIGKILL this worker when its parent dies (a worker blocked writing a batch
+    into a full pipe would otherwise outlive a parent killed by SIGTERM/SIGKILL)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _worker_loop(kind, dataset, index_conn, result_conn, auto_collation, collate_fn, drop_last, base_seed, init_fn,
                  worker_id, num_workers, done_event) -> None:
     """Body of a worker process: seed, run ``init_fn``, then fetch the batches it is sent until told to stop."""
     global _worker_info
     import ember
     from .dataloader import _DatasetKind
+    _die_with_parent()
     try:
         seed = base_seed + worker_id
         random.seed(seed)
