@@ -10,7 +10,6 @@ from ._backend import CPU, device, device_of, to_device, xp_of
 from ._dtype import dtype, from_np
 from ._tensor_str import tensor_repr
 from .autograd import graph
-from .autograd.grad_mode import GRAD_ENABLED
 
 
 class Size(tuple):
@@ -257,7 +256,7 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return builtins.bool(self._data.item())
 
     def __float__(self):
@@ -502,7 +501,7 @@ def _legacy_new(cls, dt, args, dev):
     elif len(args) == 1:
         t = _ops.tensor(args[0], dtype=dt, device=dev)
     else:
-        raise TypeError(f"new() received an invalid combination of arguments")
+        raise TypeError("new() received an invalid combination of arguments")
     if cls is not Tensor and not isinstance(cls, _LegacyType):
         sub = _new(cls)
         _init(sub, t._data, None)

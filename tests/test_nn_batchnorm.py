@@ -11,7 +11,7 @@ import ember
 import ember.nn as nn
 import ember.nn.functional as F
 from helpers import ember_gradcheck, requires_torch, torch
-from nn_helpers import check_module, copy_weights
+from nn_helpers import check_module
 
 tnn = torch.nn if torch is not None else None
 

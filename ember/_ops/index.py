@@ -209,7 +209,7 @@ def index_select(input, dim, index):
     idx = index._data.reshape(-1)
     n = input._data.shape[d] if input._data.ndim else 1
     if idx.size and (idx.max() >= n or idx.min() < -n):
-        raise IndexError(f"index out of range in self")
+        raise IndexError("index out of range in self")
     return IndexSelectBackward0.apply(input, d, idx)
 
 
@@ -259,7 +259,7 @@ def _full_index(m, idx, dim):
 def _gather_checks(input, dim, index, name):
     _check_index(index, name)
     if index._data.ndim != input._data.ndim and not (index._data.ndim <= 1 and input._data.ndim <= 1):
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor")
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     d = wrap_dim(dim, input._data.ndim)
     for i, (si, sa) in enumerate(zip(index._data.shape, input._data.shape)):
         if i != d and si > sa:

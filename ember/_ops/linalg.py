@@ -59,7 +59,7 @@ class BmmBackward0(Node):
 def bmm(input, mat2):
     """Batched (b, n, m) @ (b, m, p)."""
     if input._data.ndim != 3 or mat2._data.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor" if input._data.ndim != 3 else "batch2 must be a 3D tensor")
+        raise RuntimeError("batch1 must be a 3D tensor" if input._data.ndim != 3 else "batch2 must be a 3D tensor")
     b, n, m = input._data.shape
     if mat2._data.shape[:2] != (b, m):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b}, {m}] but got: "
@@ -285,7 +285,7 @@ def _parse_einsum(eq: str, shapes):
     lhs, arrow, rhs = eq.partition("->")
     ins = lhs.split(",")
     if len(ins) != len(shapes):
-        raise RuntimeError(f"einsum(): more operands were provided than specified in the equation"
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
                            if len(shapes) > len(ins) else "einsum(): fewer operands were provided than specified in "
                            "the equation")
     used = set(eq) - set(".,->")
@@ -372,7 +372,7 @@ def einsum(equation, *operands):
     for o in operands[1:]:
         check_device(operands[0], o)
         if o.dtype is not dt:
-            raise RuntimeError(f"einsum(): operands do not have the same dtype")
+            raise RuntimeError("einsum(): operands do not have the same dtype")
     node = _EINSUM_NODES.get(len(operands))
     if node is None:  # one node class per operand count, so `save` names every operand
         node = _EINSUM_NODES[len(operands)] = type("EinsumBackward0", (EinsumBackward0,),

@@ -353,7 +353,7 @@ def _var_args(input, dim, unbiased, keepdim, correction):
     if isinstance(dim, bool):  # var(x, unbiased) positional form
         dim, unbiased = None, dim
     if input._data.dtype.kind not in "fc":
-        raise RuntimeError(f"std and var only support floating point and complex dtypes")
+        raise RuntimeError("std and var only support floating point and complex dtypes")
     return dims_of(dim, input._data.ndim), _correction(unbiased, correction), keepdim
 
 

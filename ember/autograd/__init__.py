@@ -84,7 +84,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         allow_unused = materialize_grads
     for i, t in enumerate(inputs):
         if not t._rg:
-            raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
     pairs = _root_pairs(outputs, grad_outputs, create_graph)
     got = run_backward(pairs, retain_graph, create_graph, capture={id(_target(t)) for t in inputs})
     res = []

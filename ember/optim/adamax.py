@@ -5,7 +5,7 @@ from typing import Callable
 
 from .._ops._base import xp
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _blocked, _bump, _check_flags, _eval_closure, _grad_of, _incr, _lerp_, _lr,
+from .optimizer import (Optimizer, _blocked, _bump, _check_adam_hparams, _check_flags, _eval_closure, _grad_of, _incr, _lerp_, _lr,
                         _scalar_tensor, _zeros_like)
 
 __all__ = ["Adamax"]
@@ -31,18 +31,7 @@ class Adamax(Optimizer):
     def __init__(self, params, lr: float | Tensor = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, foreach: bool | None = None, *, maximize: bool = False,
                  differentiable: bool = False, capturable: bool = False) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_adam_hparams(lr, eps, betas, weight_decay)
         _check_flags(differentiable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach, maximize=maximize,
                         differentiable=differentiable, capturable=capturable)

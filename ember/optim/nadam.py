@@ -5,7 +5,7 @@ from typing import Callable
 
 from .._ops._base import xp
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _blocked, _bump, _check_flags, _ema_sq_, _eval_closure, _grad_of, _incr, _lerp_,
+from .optimizer import (Optimizer, _blocked, _bump, _check_adam_hparams, _check_flags, _decayed_grad, _ema_sq_, _eval_closure, _incr, _lerp_,
                         _lr, _scalar_tensor, _zeros_like)
 
 __all__ = ["NAdam"]
@@ -35,18 +35,7 @@ class NAdam(Optimizer):
                  eps: float = 1e-8, weight_decay: float = 0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, foreach: bool | None = None, maximize: bool = False,
                  capturable: bool = False, differentiable: bool = False) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_adam_hparams(lr, eps, betas, weight_decay)
         if not 0.0 <= momentum_decay:
             raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
         _check_flags(differentiable)
@@ -94,11 +83,7 @@ def _nadam_kernel(m, beta1, beta2, lr, wd, eps, decoupled, maximize, bc2, coef_g
     """The update of one block, in torch's order of operations (``_single_tensor_nadam``)."""
 
     def kernel(p, g, exp_avg, exp_avg_sq, t1, t2, t3):
-        if wd != 0 and decoupled:
-            p *= 1 - lr * wd
-            g = _grad_of(m, g, p, t3, maximize, 0)
-        else:
-            g = _grad_of(m, g, p, t3, maximize, wd)
+        g = _decayed_grad(m, p, g, t3, lr, wd, decoupled, maximize)
         _lerp_(m, exp_avg, g, 1 - beta1, t1)
         _ema_sq_(m, exp_avg_sq, g, beta2, t1)
         m.divide(exp_avg_sq, bc2, out=t1)

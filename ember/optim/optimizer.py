@@ -430,6 +430,30 @@ def _grad_of(m, g, p, t, maximize: bool, weight_decay: float):
     return m.negative(g, out=t) if maximize else g
 
 
+def _decayed_grad(m, p, g, t, lr: float, wd: float, decoupled: bool, maximize: bool):
+    """The gradient after (decoupled: AdamW-style, applied to the parameter first) weight decay."""
+    if wd != 0 and decoupled:
+        p *= 1 - lr * wd
+        return _grad_of(m, g, p, t, maximize, 0)
+    return _grad_of(m, g, p, t, maximize, wd)
+
+
+def _check_adam_hparams(lr, eps: float, betas, weight_decay: float) -> None:
+    """torch's argument checks shared by the Adam family."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
 def _lerp_(m, a, b, w: float, t) -> None:
     """torch's ``a.lerp_(b, w)``: ``a + w*(b-a)`` for ``w < 0.5``, else ``b - (b-a)*(1-w)``."""
     m.subtract(b, a, out=t)
