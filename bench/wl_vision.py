@@ -18,10 +18,7 @@ def _sync_params(fw, layers, seed):
 
 
 def _loss(fw, logits, y):
-    F = fw.nn.functional
-    if hasattr(F, "cross_entropy"):
-        return F.cross_entropy(logits, y)
-    return -logits.log_softmax(dim=1).gather(1, y.unsqueeze(1)).mean()
+    return fw.nn.functional.cross_entropy(logits, y)
 
 
 def _sgd_step(fw, params, loss, lr=0.01):
