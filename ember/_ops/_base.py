@@ -12,14 +12,8 @@ from .._tensor import Tensor, _make, _wrap_dim
 from ..autograd.graph import Node
 
 _nd = np.ndarray
-__all__ = ["quiet", "np", "Node", "Tensor", "_make", "xp", "wrap_dim", "dims_of", "is_scalar", "binary_operands",
+__all__ = ["np", "Node", "Tensor", "_make", "xp", "wrap_dim", "dims_of", "is_scalar", "binary_operands",
            "check_device", "as_tensor_like"]
-
-
-def quiet(cls):
-    """Marks a node whose forward may hit inf/nan; Node.apply already runs every forward with numpy's
-    floating-point warnings off (torch is silent), so this only documents intent."""
-    return cls
 
 
 def xp(a):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from .. import _dtype
-from ._base import Node, Tensor, _make, binary_operands, np, quiet, xp
+from ._base import Node, Tensor, _make, binary_operands, np, xp
 
 
 def _sum_to(g: Tensor, shape) -> Tensor:
@@ -17,7 +17,6 @@ def _shape(x):
 
 
 # ---- binary arithmetic ------------------------------------------------------------------------------------------
-@quiet
 class AddBackward0(Node):
     @staticmethod
     def forward(ctx, a, b, alpha=1):
@@ -31,7 +30,6 @@ class AddBackward0(Node):
         return ga, gb
 
 
-@quiet
 class SubBackward0(Node):
     @staticmethod
     def forward(ctx, a, b, alpha=1):
@@ -45,7 +43,6 @@ class SubBackward0(Node):
         return ga, gb
 
 
-@quiet
 class MulBackward0(Node):
     save = (0, 1)
 
@@ -59,7 +56,6 @@ class MulBackward0(Node):
         return (_sum_to(g * b, _shape(a)) if na else None), (_sum_to(g * a, _shape(b)) if nb else None)
 
 
-@quiet
 class DivBackward0(Node):
     save = (0, 1)
 
@@ -89,7 +85,6 @@ def _int_pow(a, e):
     return m.where(e < 0, neg, pos)
 
 
-@quiet
 class PowBackward0(Node):
     """tensor ** scalar."""
     save = (0, 1)
@@ -105,7 +100,6 @@ class PowBackward0(Node):
         return g * e * a ** (e - 1)
 
 
-@quiet
 class PowBackward1(Node):
     """tensor ** tensor."""
     save = (0, 1)
@@ -126,7 +120,6 @@ class PowBackward1(Node):
         return ga, gb
 
 
-@quiet
 class PowBackward2(Node):
     """scalar ** tensor."""
     save = (0,)
@@ -142,7 +135,6 @@ class PowBackward2(Node):
         return g * self.saved_output() * self.log_s
 
 
-@quiet
 class Atan2Backward0(Node):
     save = (0, 1)
 
@@ -156,7 +148,6 @@ class Atan2Backward0(Node):
         return _sum_to(g * b / d, a._data.shape), _sum_to(-g * a / d, b._data.shape)
 
 
-@quiet
 class RemainderBackward0(Node):
     save = (0, 1)
 
@@ -172,7 +163,6 @@ class RemainderBackward0(Node):
         return _sum_to(g, _shape(a)), gb
 
 
-@quiet
 class FmodBackward0(Node):
     save = (0, 1)
 
@@ -318,7 +308,6 @@ def floor_divide(input, other):
     return DivBackward1.apply(a, b)
 
 
-@quiet
 class DivBackward1(Node):
     """Floor division of floats: piecewise constant, so the gradient is zero (as in torch)."""
 
@@ -490,7 +479,7 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 # ---- unary math -----------------------------------------------------------------------------------------------------
-def _unary(name, fwd, bwd=None, *, save_out=False, float_only=True, quiet_=True):
+def _unary(name, fwd, bwd=None, *, save_out=False, float_only=True):
     """Define a unary op: `fwd(xp, a)` on arrays, `bwd(g, x, out)` on tensors (None: not differentiable)."""
     attrs = {"forward": staticmethod(lambda ctx, a: fwd(xp(a), a)), "save": (0,) if bwd else (),
              "save_out": save_out}
@@ -500,7 +489,7 @@ def _unary(name, fwd, bwd=None, *, save_out=False, float_only=True, quiet_=True)
         else:
             attrs["backward"] = lambda self, g: bwd(g, self.saved_tensors[0], None)
             attrs["save"] = (0,)
-    cls = quiet(type(name, (Node,), attrs)) if quiet_ else type(name, (Node,), attrs)
+    cls = type(name, (Node,), attrs)
 
     def op(input):
         if float_only and input._data.dtype.kind in "biu":
@@ -521,15 +510,15 @@ log10 = _unary("Log10Backward0", lambda m, a: m.log10(a), lambda g, x, o: g / (x
 log1p = _unary("Log1PBackward0", lambda m, a: m.log1p(a), lambda g, x, o: g / (x + 1))
 sqrt = _unary("SqrtBackward0", lambda m, a: m.sqrt(a), lambda g, x, o: g / (o * 2), save_out=True)
 rsqrt = _unary("RsqrtBackward0", lambda m, a: 1 / m.sqrt(a), lambda g, x, o: g * o ** 3 * -0.5, save_out=True)
-sin = _unary("SinBackward0", lambda m, a: m.sin(a), lambda g, x, o: g * x.cos(), quiet_=False)
-cos = _unary("CosBackward0", lambda m, a: m.cos(a), lambda g, x, o: -g * x.sin(), quiet_=False)
+sin = _unary("SinBackward0", lambda m, a: m.sin(a), lambda g, x, o: g * x.cos())
+cos = _unary("CosBackward0", lambda m, a: m.cos(a), lambda g, x, o: -g * x.sin())
 tan = _unary("TanBackward0", lambda m, a: m.tan(a), lambda g, x, o: g * (o * o + 1), save_out=True)
 asin = _unary("AsinBackward0", lambda m, a: m.arcsin(a), lambda g, x, o: g * (1 - x * x).rsqrt())
 acos = _unary("AcosBackward0", lambda m, a: m.arccos(a), lambda g, x, o: -g * (1 - x * x).rsqrt())
 atan = _unary("AtanBackward0", lambda m, a: m.arctan(a), lambda g, x, o: g / (x * x + 1))
 sinh = _unary("SinhBackward0", lambda m, a: m.sinh(a), lambda g, x, o: g * x.cosh())
 cosh = _unary("CoshBackward0", lambda m, a: m.cosh(a), lambda g, x, o: g * x.sinh())
-tanh = _unary("TanhBackward0", lambda m, a: m.tanh(a), lambda g, x, o: g * (1 - o * o), save_out=True, quiet_=False)
+tanh = _unary("TanhBackward0", lambda m, a: m.tanh(a), lambda g, x, o: g * (1 - o * o), save_out=True)
 asinh = _unary("AsinhBackward0", lambda m, a: m.arcsinh(a), lambda g, x, o: g * (x * x + 1).rsqrt())
 acosh = _unary("AcoshBackward0", lambda m, a: m.arccosh(a), lambda g, x, o: g * (x * x - 1).rsqrt())
 atanh = _unary("AtanhBackward0", lambda m, a: m.arctanh(a), lambda g, x, o: g / (1 - x * x))
@@ -542,7 +531,7 @@ def _sigmoid_fwd(m, a):
     return m.where(a >= 0, 1 / (1 + e), e / (1 + e))
 
 
-sigmoid = _unary("SigmoidBackward0", _sigmoid_fwd, lambda g, x, o: g * o * (1 - o), save_out=True, quiet_=False)
+sigmoid = _unary("SigmoidBackward0", _sigmoid_fwd, lambda g, x, o: g * o * (1 - o), save_out=True)
 class ThresholdBackward0(Node):
     """g * mask for a fixed boolean mask: relu's backward (and its own backward)."""
 
@@ -570,9 +559,9 @@ def relu(input):
     """max(input, 0)."""
     return ReluBackward0.apply(input)
 reciprocal = _unary("ReciprocalBackward0", lambda m, a: 1 / a, lambda g, x, o: -g * o * o, save_out=True)
-neg = _unary("NegBackward0", lambda m, a: -a, lambda g, x, o: -g, float_only=False, quiet_=False)
+neg = _unary("NegBackward0", lambda m, a: -a, lambda g, x, o: -g, float_only=False)
 negative = neg
-abs = _unary("AbsBackward0", lambda m, a: m.abs(a), lambda g, x, o: g * x.sign(), float_only=False, quiet_=False)
+abs = _unary("AbsBackward0", lambda m, a: m.abs(a), lambda g, x, o: g * x.sign(), float_only=False)
 absolute = abs
 sign = _unary("SignBackward0", lambda m, a: m.nan_to_num(m.sign(a), nan=0.0) if a.dtype.kind == "f" else m.sign(a),
               lambda g, x, o: g * 0, float_only=False)
@@ -642,7 +631,6 @@ def _erfc_fwd(m, a):
 erfc = _unary("ErfcBackward0", _erfc_fwd, lambda g, x, o: g * (-2 / math.sqrt(math.pi)) * (-x * x).exp())
 
 
-@quiet
 class LerpBackward0(Node):
     save = (0, 1, 2)
 

@@ -12,7 +12,7 @@ import numbers
 import warnings
 
 from ..autograd.graph import _shape_message
-from ._base import Node, Tensor, _make, binary_operands, np, quiet, xp
+from ._base import Node, Tensor, _make, binary_operands, np, xp
 from .reduce import _LEGACY, softmax, log_softmax
 
 __all__ = ["l1_loss", "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
@@ -82,7 +82,6 @@ def _legacy_name(t: Tensor) -> str:
 
 
 # ---- regression losses --------------------------------------------------------------------------------------------
-@quiet
 class MseLossBackward0(Node):
     save = (0, 1)
 
@@ -136,7 +135,6 @@ def _huber(ctx, x, t, reduction, delta, div):
     return _reduce_arr(loss, reduction)
 
 
-@quiet
 class HuberLossBackward0(Node):
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); d = input - target."""
     save = (0, 1)
@@ -154,7 +152,6 @@ class HuberLossBackward0(Node):
         return gx, (-gx if self.next[1] is not None else None)
 
 
-@quiet
 class SmoothL1LossBackward0(HuberLossBackward0):
     """Huber divided by beta: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta."""
     div = True
@@ -266,7 +263,6 @@ def _finish(loss, reduction, D, out_shape):
     return s / D if reduction == "mean" else s
 
 
-@quiet
 class NllLossBackward0(Node):
     """-a * x[target] per element (a = class weight, 0 where ignored), then summed / divided by sum(a)."""
 
@@ -280,7 +276,6 @@ class NllLossBackward0(Node):
                                               self.out_shape)
 
 
-@quiet
 class NllLossBackwardBackward0(Node):
     """nll's gradient: zeros with -a * g / D written at the target entries (linear in g; its adjoint is nll)."""
 
@@ -315,7 +310,6 @@ def _bcast_class(v, ndim):
     return v.reshape((1, -1) + (1,) * (ndim - 2))
 
 
-@quiet
 class CrossEntropyLossBackward0(Node):
     """Fused log_softmax + nll (+ label smoothing) over dim 1; reported as torch's NllLossBackward0."""
     save = (0,)
@@ -363,7 +357,6 @@ def _elem_grad(g, idx, D, reduction):
     return g / D if reduction == "mean" else g
 
 
-@quiet
 class CrossEntropyLossBackwardBackward0(Node):
     """d/dx of the fused cross-entropy: s * (A p - a onehot - b w), with s the per-element upstream gradient."""
     save = (0, 1)
@@ -452,7 +445,6 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
 
 
 # ---- binary cross-entropy -----------------------------------------------------------------------------------------
-@quiet
 class BinaryCrossEntropyBackward0(Node):
     """-w (t log x + (1 - t) log(1 - x)) with both logs clamped to >= -100, as torch does."""
     save = (0, 1, 2)
@@ -503,7 +495,6 @@ def _log_sigmoid_arr(m, x):
     return m.minimum(x, 0) - m.log1p(m.exp(-m.abs(x)))
 
 
-@quiet
 class LogSigmoidBackward0(Node):
     """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)): finite for any magnitude."""
     save = (0,)
@@ -521,7 +512,6 @@ def _logsigmoid(x: Tensor) -> Tensor:
     return LogSigmoidBackward0.apply(x)
 
 
-@quiet
 class BinaryCrossEntropyWithLogitsBackward0(Node):
     """w ((1 - t) x - lw log(sigmoid(x))), lw = 1 + (pos_weight - 1) t: stable for logits of any magnitude."""
     save = (0, 1, 2, 3)
@@ -756,7 +746,6 @@ def _shift(m, a, k, fill):
     return m.concatenate([pad, a[..., :-k]] if k > 0 else [a[..., -k:], pad], axis=-1)
 
 
-@quiet
 class CtcLossBackward0(Node):
     """Per-sample CTC negative log likelihood by the alpha recursion (vectorised over batch and label positions)."""
 

@@ -15,7 +15,7 @@ from ..autograd.graph import _shape_message
 from . import elementwise as E
 from . import reduce as R
 from . import shape as S
-from ._base import Node, Tensor, _make, np, quiet, wrap_dim, xp
+from ._base import Node, Tensor, _make, np, wrap_dim, xp
 from .creation import _rng
 from .inplace import inplace as _inplace
 from .linalg import addmm
@@ -92,7 +92,7 @@ def _pointwise(name: str, f, df):
 
     def backward(self, g):
         return df(g, self.saved_tensors[0], **self.kw)
-    return quiet(type(name, (Node,), {"save": (0,), "forward": staticmethod(forward), "backward": backward}))
+    return type(name, (Node,), {"save": (0,), "forward": staticmethod(forward), "backward": backward})
 
 
 def _elu_f(m, a, alpha, scale, input_scale, grad_input_scale=None):
@@ -361,7 +361,6 @@ def _ndtr_block(m, x):
     return p if p.dtype == x.dtype else p.astype(x.dtype)
 
 
-@quiet
 class NdtrBackward0(Node):
     """Phi(x) as a differentiable op (used when a GELU gradient must itself be differentiated)."""
     save = (0,)
@@ -378,7 +377,6 @@ class NdtrBackward0(Node):
 _GELU_K, _GELU_C = math.sqrt(2 / math.pi), 0.044715
 
 
-@quiet
 class GeluBackward0(Node):
     """x * Phi(x) ('none') or the tanh approximation ('tanh'); Phi is kept for a backward without create_graph."""
     save = (0,)
@@ -458,7 +456,6 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     return PreluKernelBackward0.apply(input, weight)
 
 
-@quiet
 class GluBackward0(Node):
     save = (0,)
 
@@ -958,7 +955,6 @@ def _norm_grad_graph(g3: Tensor, x3: Tensor, eps: float):
     return xh, rstd * (g3 - g3.mean(-1, keepdim=True) - xh * (g3 * xh).mean(-1, keepdim=True))
 
 
-@quiet
 class NativeLayerNormBackward0(Node):
     save = (0, 1)
 
@@ -1018,7 +1014,6 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
     return NativeLayerNormBackward0.apply(input, weight, bias, shape=shape, eps=eps)
 
 
-@quiet
 class NativeGroupNormBackward0(Node):
     save = (0, 1)
 

@@ -6,7 +6,7 @@ import collections
 import math
 
 from .. import _dtype
-from ._base import Node, Tensor, _make, dims_of, np, quiet, wrap_dim, xp
+from ._base import Node, Tensor, _make, dims_of, np, wrap_dim, xp
 
 
 def _return_type(name, fields):
@@ -102,7 +102,6 @@ def sum_to_size(input, *size):
     return SumToSize.apply(input, shape)
 
 
-@quiet
 class MeanBackward0(Node):
     @staticmethod
     def forward(ctx, a, dims, keepdim, dtype):
@@ -143,7 +142,6 @@ def _prod_others(m, x, axis):
     return left * right
 
 
-@quiet
 class ProdBackward0(Node):
     save = (0,)
     save_out = True
@@ -315,7 +313,6 @@ def _correction(unbiased, correction):
     return 1 if unbiased is None or unbiased else 0
 
 
-@quiet
 class VarBackward0(Node):
     save = (0,)
 
@@ -337,7 +334,6 @@ class VarBackward0(Node):
         return self._grad(g, self.saved_tensors[0])
 
 
-@quiet
 class StdBackward0(VarBackward0):
     save_out = True
 
@@ -375,7 +371,6 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
-@quiet
 class NormBackward1(Node):
     """2-norm; the gradient at the zero vector is zero, as in torch."""
     save = (0,)
@@ -423,7 +418,6 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     return norm(x, ord, dim, keepdim, dtype)
 
 
-@quiet
 class LogsumexpBackward0(Node):
     save = (0,)
     save_out = True
@@ -489,7 +483,6 @@ def cumsum(input, dim, *, dtype=None):
     return CumsumBackward0.apply(input, d, _acc_dtype(input, dtype))
 
 
-@quiet
 class CumprodBackward0(Node):
     save = (0,)
     save_out = True
@@ -537,7 +530,6 @@ def cummax(input, dim):
 
 
 # ---- softmax family ---------------------------------------------------------------------------------------------
-@quiet
 class SoftmaxBackward0(Node):
     save_out = True
 
@@ -554,7 +546,6 @@ class SoftmaxBackward0(Node):
         return out * (g - (g * out).sum(self.dim, keepdim=True))
 
 
-@quiet
 class LogSoftmaxBackward0(Node):
     save_out = True
 

@@ -18,7 +18,7 @@ from ..autograd import graph
 from ..autograd.engine import _Select
 from ..autograd.grad_mode import GRAD_ENABLED
 from .._backend import to_device
-from ._base import Node, Tensor, _make, np, quiet, xp
+from ._base import Node, Tensor, _make, np, xp
 from .creation import _rng
 from .shape import cat, stack
 
@@ -101,7 +101,6 @@ class _SequenceNode(Node):
 
 
 # ---- LSTM -------------------------------------------------------------------------------------------------------
-@quiet
 class MkldnnRnnLayerBackward0(_SequenceNode):
     """One LSTM layer direction: (x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr) -> (output, h_n, c_n); gates i,f,g,o."""
 
@@ -221,7 +220,6 @@ MkldnnRnnLayerBackward0.composed = staticmethod(lstm_composed)
 
 
 # ---- GRU --------------------------------------------------------------------------------------------------------
-@quiet
 class GruLayerBackward0(_SequenceNode):
     """One GRU layer direction: (x, h0, w_ih, w_hh, b_ih, b_hh) -> (output, h_n); gates r,z,n, b_hn inside r*(.)."""
 
@@ -322,7 +320,6 @@ GruLayerBackward0.composed = staticmethod(gru_composed)
 
 
 # ---- Elman RNN --------------------------------------------------------------------------------------------------
-@quiet
 class RnnLayerBackward0(_SequenceNode):
     """One Elman RNN layer direction: h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act tanh or relu."""
 
