@@ -12,8 +12,8 @@ from .._tensor import Tensor, _make, _wrap_dim
 from ..autograd.graph import Node
 
 _nd = np.ndarray
-__all__ = ["np", "Node", "Tensor", "_make", "xp", "wrap_dim", "dims_of", "is_scalar", "binary_operands",
-           "check_device", "as_tensor_like"]
+__all__ = ["np", "Node", "Tensor", "_make", "xp", "wrap_dim", "dims_of", "binary_operands",
+           "check_device"]
 
 
 def xp(a):
@@ -31,10 +31,6 @@ def dims_of(dim, ndim: int) -> tuple:
     if isinstance(dim, (builtins.int, np.integer)):
         return (_wrap_dim(builtins.int(dim), ndim),)
     return tuple(sorted({_wrap_dim(d, ndim) for d in dim}))
-
-
-def is_scalar(x) -> bool:
-    return isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, Tensor)
 
 
 def _py(x):
@@ -104,14 +100,3 @@ def _promote_tensors(a: Tensor, b: Tensor):
     zeros = [d for d, z in ((ea, za), (eb, zb)) if z]
     rt = _dtype.result_type(dims, zeros, [])
     return (a if ea is rt else a.to(rt)), (b if eb is rt else b.to(rt))
-
-
-def as_tensor_like(x, ref: Tensor) -> Tensor:
-    """Wrap a scalar/array-like as a tensor on `ref`'s device (dtype from torch's scalar rules)."""
-    if isinstance(x, Tensor):
-        return x
-    m = xp(ref._data)
-    if is_scalar(x):
-        x = _py(x)
-        return _make(m.asarray(x, dtype=_dtype.scalar_dtype(x).np))
-    return _make(m.asarray(x))

@@ -180,8 +180,3 @@ def make_inplace(fn):
         return inplace(self, fn, *args, **kwargs)
     op.__name__ = fn.__name__ + "_"
     return op
-
-
-def requires_grad_check_leaf(self):
-    if GRAD_ENABLED[0] and self._rg and self._grad_fn is None:
-        raise RuntimeError(LEAF_MSG)

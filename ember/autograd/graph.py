@@ -100,14 +100,6 @@ class Node:
                 f"the output of {self.name()} is at version {vc[0]}; expected version {v} instead.")
         return arr
 
-    def release(self):
-        """Free what was saved for backward (called after the node ran without retain_graph)."""
-        d = self.__dict__
-        if "saved" in d:
-            d["saved"] = None
-        if "out" in d:
-            d["out"] = None
-
     def register_prehook(self, fn):
         hooks = self.__dict__.setdefault("pre_hooks", {})
         return _Handle(hooks, fn)
@@ -206,5 +198,3 @@ class _Handle:
     def __exit__(self, *exc):
         self.remove()
 
-
-RemovableHandle = _Handle
