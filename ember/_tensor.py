@@ -344,6 +344,14 @@ class Tensor:
             self._hooks = {}
         return graph._Handle(self._hooks, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call `hook(tensor)` right after backward has accumulated this leaf's `.grad` (before backward ends)."""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        return graph._Handle(self.__dict__.setdefault("_post_acc_hooks", {}), hook)
+
     # ---- copies and conversions ----------------------------------------------------------------------------------
     def to(self, *args, **kwargs) -> "Tensor":
         """`to(dtype)`, `to(device)`, `to(tensor)`, `to(device, dtype)`, with `copy=` and `non_blocking=`."""

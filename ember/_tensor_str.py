@@ -11,6 +11,8 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from ._identity import name as _public_name  # 'torch' while ember stands in for torch
+
 __all__ = ["set_printoptions", "get_printoptions", "printoptions", "tensor_repr"]
 
 
@@ -153,14 +155,14 @@ def _make_formatter(data: np.ndarray) -> "tuple[Callable[[Any], str], int]":
 
 # ---------------------------------------------------------------- layout
 def _summarize(arr: np.ndarray, edge: int) -> "tuple[np.ndarray, list]":
-    """Keep ``edge`` items at both ends of every axis longer than 2*edge."""
-    cut = []
-    for axis, n in enumerate(arr.shape):
-        cut.append(n > 2 * edge)
-        if cut[-1]:
-            idx = np.r_[0:edge, n - edge:n]
-            arr = np.take(arr, idx, axis=axis)
-    return arr, cut
+    """Keep ``edge`` items at both ends of every axis longer than 2*edge.
+
+    One gather over all axes at once, so only the kept elements are read: a huge (e.g. stride-0 expanded) tensor is
+    never materialised.
+    """
+    cut = [n > 2 * edge for n in arr.shape]
+    idx = [np.r_[0:edge, n - edge:n] if c else np.arange(n) for n, c in zip(arr.shape, cut)]
+    return arr[np.ix_(*idx)], cut
 
 
 def _vector_str(data, cut, fmt, width, indent) -> str:
@@ -232,7 +234,7 @@ def tensor_repr(arr, *, dtype_name: str, default_dtype_name: str = "float32",
     if str(device).split(":")[0] != "cpu":
         suffixes.append(f"device='{device}'")
     size = "size=" + str(tuple(int(n) for n in arr.shape))
-    dtype = f"dtype=ember.{dtype_name}"
+    dtype = f"dtype={_public_name()}.{dtype_name}"
     if arr.size == 0:
         if arr.ndim != 1:
             suffixes.append(size)

@@ -6,7 +6,7 @@ statistics in place (torch keeps the unbiased variance there). Its backward is f
 """
 from __future__ import annotations
 
-from ..autograd.grad_mode import GRAD_ENABLED
+from ..autograd.grad_mode import grad_enabled
 from ._base import Node, Tensor, _make, np, xp
 
 __all__ = ["batch_norm", "instance_norm"]
@@ -53,7 +53,7 @@ class NativeBatchNormBackward0(Node):
 
     def backward(self, g):
         x, w = self.saved_tensors
-        if GRAD_ENABLED[0]:
+        if grad_enabled():
             return self._composite(g, x, w)
         a, ga = x._data, g._data
         ax, nd = _axes(a), a.ndim

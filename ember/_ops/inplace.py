@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.grad_mode import GRAD_ENABLED, no_grad
+from ..autograd.grad_mode import grad_enabled, no_grad
 from ._base import Tensor, _make, check_device, xp
 
 LEAF_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -12,7 +12,7 @@ LEAF_MSG = "a leaf Variable that requires grad is being used in an in-place oper
 
 def needs_graph(self: Tensor, *args) -> bool:
     """Whether an in-place op on `self` with `args` must be recorded by autograd."""
-    if not GRAD_ENABLED[0]:
+    if not grad_enabled():
         return False
     return self._rg or any(isinstance(a, Tensor) and a._rg for a in args)
 
@@ -40,7 +40,7 @@ def _write(self: Tensor, arr):
 
 def write_nograd(self: Tensor, arr) -> Tensor:
     """Overwrite self's values without autograd (random fills, zero_, fill_)."""
-    if GRAD_ENABLED[0] and self._rg and self._grad_fn is None:
+    if grad_enabled() and self._rg and self._grad_fn is None:
         raise RuntimeError(LEAF_MSG)
     m = xp(self._data)
     if not isinstance(arr, type(self._data)):
@@ -136,7 +136,7 @@ def div_(self, other, *, rounding_mode=None):
 
 
 def zero_(self):
-    if GRAD_ENABLED[0] and self._rg and self._grad_fn is None:
+    if grad_enabled() and self._rg and self._grad_fn is None:
         raise RuntimeError(LEAF_MSG)
     self._data[...] = 0
     self._vc[0] += 1
@@ -151,9 +151,9 @@ def fill_(self, value):
         if needs_graph(self, value):
             return inplace(self, lambda s, v: (s * 0 + v.to(s.dtype)), value)
         value = value.item()
-    if GRAD_ENABLED[0] and self._rg and self._grad_fn is None:
+    if grad_enabled() and self._rg and self._grad_fn is None:
         raise RuntimeError(LEAF_MSG)
-    if GRAD_ENABLED[0] and self._rg:
+    if grad_enabled() and self._rg:
         return inplace(self, lambda s: s * 0 + value)
     self._data[...] = value
     self._vc[0] += 1

@@ -10,7 +10,7 @@ import numbers
 import warnings
 
 from .._backend import scatter_add, to_device
-from ..autograd.grad_mode import GRAD_ENABLED, no_grad
+from ..autograd.grad_mode import grad_enabled, no_grad
 from ..autograd.graph import _shape_message
 from . import elementwise as E
 from . import reduce as R
@@ -398,9 +398,9 @@ class GeluBackward0(Node):
     def backward(self, g):
         (x,) = self.saved_tensors
         if self.approximate == "tanh":
-            t = ((x + x * x * x * _GELU_C) * _GELU_K).tanh() if GRAD_ENABLED[0] else _const(self.aux)
+            t = ((x + x * x * x * _GELU_C) * _GELU_K).tanh() if grad_enabled() else _const(self.aux)
             return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * ((x * x * (3 * _GELU_C) + 1) * _GELU_K))
-        if GRAD_ENABLED[0]:  # create_graph: Phi and phi as ember ops, so this gradient is differentiable again
+        if grad_enabled():  # create_graph: Phi and phi as ember ops, so this gradient is differentiable again
             return g * (NdtrBackward0.apply(x) + x * (x * x * -0.5).exp() * _INV_SQRT_2PI)
         m, a = xp(x._data), x._data
         d = a * a
@@ -975,7 +975,7 @@ class NativeLayerNormBackward0(Node):
         x, w = self.saved_tensors
         need_x, need_w, need_b = (e is not None for e in self.next)
         gx = gw = gb = None
-        if GRAD_ENABLED[0]:  # create_graph: rebuild the statistics differentiably
+        if grad_enabled():  # create_graph: rebuild the statistics differentiably
             g2 = g.reshape(-1, self.k)
             xh, gx = _norm_grad_graph(g2 if w is None else g2 * w.reshape(-1), x.reshape(-1, self.k), self.eps)
             gx = gx.reshape(x.shape) if need_x else None
@@ -1036,7 +1036,7 @@ class NativeGroupNormBackward0(Node):
         need_x, need_w, need_b = (e is not None for e in self.next)
         n, c, grp = x._data.shape[0], x._data.shape[1], self.groups
         gx = gw = gb = None
-        if GRAD_ENABLED[0]:  # create_graph: rebuild the statistics differentiably
+        if grad_enabled():  # create_graph: rebuild the statistics differentiably
             g3 = g.reshape(n, c, -1)
             gh = (g3 if w is None else g3 * w.reshape(c, 1)).reshape(n, grp, -1)
             xh, gx = _norm_grad_graph(gh, x.reshape(n, grp, -1), self.eps)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ..autograd import graph
 from ..autograd.engine import _Select
-from ..autograd.grad_mode import GRAD_ENABLED
+from ..autograd.grad_mode import grad_enabled
 from .._backend import to_device
 from ._base import Node, Tensor, _make, np, xp
 from .creation import _rng
@@ -67,11 +67,12 @@ class _SequenceNode(Node):
 
     @classmethod
     def run(cls, *args, **kw):
-        rec = GRAD_ENABLED[0] and any(isinstance(a, Tensor) and a._rg for a in args)
+        rec = grad_enabled() and any(isinstance(a, Tensor) and a._rg for a in args)
         ctx = _new(cls) if rec else graph._Stash()
         outs = cls.forward(ctx, *[_arr(a) for a in args], **kw)
         if not rec:
             return tuple(_make(o) for o in outs)
+        ctx.seq = graph._seq()
         ctx.next = tuple((a._grad_fn or a) if isinstance(a, Tensor) and a._rg else None for a in args)
         ctx.n_out = len(outs)
         ctx.kw = kw
@@ -150,7 +151,7 @@ class MkldnnRnnLayerBackward0(_SequenceNode):
 
     def backward(self, grads):
         ins, (acts, cprev, tcs, hprev, ms) = self.inputs()
-        if GRAD_ENABLED[0]:
+        if grad_enabled():
             return self.double_backward(ins, grads)
         x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr = [_arr(a) for a in ins]
         m, N, H = xp(x), x.shape[0], w_hh.shape[0] // 4
@@ -265,7 +266,7 @@ class GruLayerBackward0(_SequenceNode):
 
     def backward(self, grads):
         ins, (acts, ghn, hprev) = self.inputs()
-        if GRAD_ENABLED[0]:
+        if grad_enabled():
             return self.double_backward(ins, grads)
         x, h0, w_ih, w_hh, b_ih, b_hh = [_arr(a) for a in ins]
         m, N, H = xp(x), x.shape[0], w_hh.shape[0] // 3
@@ -347,7 +348,7 @@ class RnnLayerBackward0(_SequenceNode):
 
     def backward(self, grads):
         ins, (D, hprev) = self.inputs()
-        if GRAD_ENABLED[0]:
+        if grad_enabled():
             return self.double_backward(ins, grads)
         x, h0, w_ih, w_hh, b_ih, b_hh = [_arr(a) for a in ins]
         m = xp(x)

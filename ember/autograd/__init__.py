@@ -63,6 +63,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     inputs = _as_list(inputs)
     if not inputs:
         raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    for t in inputs:
+        if not t._rg:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
     got = run_backward(pairs, retain_graph, create_graph, capture={id(_target(t)) for t in inputs})
     from .engine import _accumulate_leaf
     owned: set = set()

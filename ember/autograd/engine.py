@@ -1,8 +1,10 @@
 """The backward engine: iterative topological sort, gradient accumulation, hooks, grad capture."""
 from __future__ import annotations
 
+import operator
+
 from . import graph
-from .grad_mode import GRAD_ENABLED
+from .grad_mode import _set_grad, grad_enabled
 
 from .graph import Node
 
@@ -12,6 +14,7 @@ class _Select(Node):
 
     def __init__(self, parent, idx):
         self.next = (parent,)
+        self.seq = graph._seq()
         self.idx = idx
 
     def name(self):
@@ -19,26 +22,32 @@ class _Select(Node):
 
 
 def _topo(roots):
-    """Nodes reachable from `roots`, consumers before producers (reverse DFS post-order, no recursion).
+    """Nodes reachable from `roots`, newest first, and how many recorded edges point at each leaf.
 
-    The stack holds nodes to expand and, as 1-tuples, nodes whose inputs are all done (nodes hash by identity).
+    A node is always created after the nodes of its inputs, so descending creation order is a topological order
+    (consumers before producers), and the one torch's engine follows: a layer's weight gradient is finished right
+    after that layer, not at the end of backward.
     """
-    order, seen = [], set()
-    stack = list(roots)
+    nodes, uses = set(roots), {}
+    stack = list(nodes)
     while stack:
-        node = stack.pop()
-        if type(node) is tuple:
-            order.append(node[0])
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node,))
-        for e in node.next:
-            if isinstance(e, Node) and e not in seen:
-                stack.append(e)
-    order.reverse()
-    return order
+        for e in stack.pop().next:
+            if e is None:
+                continue
+            if isinstance(e, Node):
+                if e not in nodes:
+                    nodes.add(e)
+                    stack.append(e)
+            else:
+                k = id(e)
+                uses[k] = uses.get(k, 0) + 1
+    order = list(nodes)
+    if len(order) > 1:
+        order.sort(key=_by_seq, reverse=True)
+    return order, uses
+
+
+_by_seq = operator.attrgetter("seq")
 
 
 def _add(a, b):
@@ -51,12 +60,12 @@ def run_backward(pairs, retain_graph: bool, create_graph: bool, capture=None):
     With `capture` (a set of ids of leaves/nodes) the gradients reaching those targets are returned as {id: grad}
     instead of being accumulated into `.grad`, and only the part of the graph leading to them runs.
     """
-    prev = GRAD_ENABLED[0]
-    GRAD_ENABLED[0] = create_graph
+    prev = grad_enabled()
+    _set_grad(create_graph)
     try:
         return _run(pairs, retain_graph, create_graph, capture)
     finally:
-        GRAD_ENABLED[0] = prev
+        _set_grad(prev)
 
 
 def _run(pairs, retain_graph, create_graph, capture):
@@ -70,17 +79,19 @@ def _run(pairs, retain_graph, create_graph, capture):
             roots.append(target)
         else:
             leaves[id(target)] = [target, _add(leaves.get(id(target), [None, None])[1], g)]
-    order = _topo(roots)
+    order, uses = _topo(roots)
     needed = None
     if capture is not None:
         needed = set()
         for n in reversed(order):
             if id(n) in capture or any(id(e) in needed or id(e) in capture for e in n.next if e is not None):
                 needed.add(id(n))
-    captured = {}
+    captured: dict = {}
+    owned: set = set()
     for node in order:
         g = bufs.pop(node, None)
         if g is None:
+            _release(node.next, uses, leaves, create_graph, owned, capture, captured)
             continue
         d = node.__dict__
         if "pre_hooks" in d:
@@ -92,6 +103,7 @@ def _run(pairs, retain_graph, create_graph, capture):
             if id(node) in capture:
                 captured[id(node)] = g
             if id(node) not in needed:
+                _release(node.next, uses, leaves, create_graph, owned, capture, captured)
                 continue
         if type(node) is _Select:
             parent = node.next[0]
@@ -109,30 +121,53 @@ def _run(pairs, retain_graph, create_graph, capture):
         if type(grads) is not tuple:
             grads = (grads,)
         for e, gi in zip(node.next, grads):
-            if e is None or gi is None:
+            if e is None:
                 continue
             if isinstance(e, Node):
-                cur = bufs.get(e)
-                bufs[e] = gi if cur is None else cur + gi
-            else:
-                entry = leaves.get(id(e))
+                if gi is not None:
+                    cur = bufs.get(e)
+                    bufs[e] = gi if cur is None else cur + gi
+                continue
+            key = id(e)  # a leaf: add this edge's gradient, and finish the leaf once its last consumer has run
+            entry = leaves.get(key)
+            if gi is not None:
                 if entry is None:
-                    leaves[id(e)] = [e, gi]
+                    entry = leaves[key] = [e, gi]
                 else:
                     entry[1] = entry[1] + gi
-    owned: set = set()
-    for key, (leaf, g) in leaves.items():
-        if leaf._hooks:
-            for fn in list(leaf._hooks.values()):
-                r = fn(g)
-                if r is not None:
-                    g = r
-        if capture is not None:
-            if key in capture:
-                captured[key] = _add(captured.get(key), g)
-            continue
-        _accumulate_leaf(leaf, g, create_graph, owned)
+            left = uses[key] - 1
+            uses[key] = left
+            if not left and entry is not None:
+                del leaves[key]
+                _finish_leaf(entry, create_graph, owned, capture, captured)
+    for entry in list(leaves.values()):  # leaves given directly as roots
+        _finish_leaf(entry, create_graph, owned, capture, captured)
     return captured
+
+
+def _release(edges, uses, leaves, *finish_args):
+    """Count down the leaves fed by the edges of a node that passed on no gradient."""
+    for e in edges:
+        if e is not None and not isinstance(e, Node):
+            left = uses[id(e)] - 1
+            uses[id(e)] = left
+            if not left and id(e) in leaves:
+                _finish_leaf(leaves.pop(id(e)), *finish_args)
+
+
+def _finish_leaf(entry, create_graph, owned, capture, captured):
+    """A leaf's gradient is complete: run its hooks, then capture it or accumulate it into `.grad`."""
+    leaf, g = entry
+    if leaf._hooks:
+        for fn in list(leaf._hooks.values()):
+            r = fn(g)
+            if r is not None:
+                g = r
+    if capture is not None:
+        if id(leaf) in capture:
+            captured[id(leaf)] = _add(captured.get(id(leaf)), g)
+        return
+    _accumulate_leaf(leaf, g, create_graph, owned)
 
 
 def _accumulate_leaf(leaf, g, create_graph, owned):
@@ -142,10 +177,11 @@ def _accumulate_leaf(leaf, g, create_graph, owned):
     if g._data.dtype != leaf._data.dtype:
         g = g.to(leaf.dtype)
     cur = leaf._grad
+    post = leaf.__dict__.get("_post_acc_hooks")
     if cur is None:
         if not create_graph:
-            arr = g._data
-            if arr.base is not None or not arr.flags.writeable or id(arr) in owned:
+            arr = g._data  # a post hook may write .grad in place while backward still reads its buffers: own it
+            if post or arr.base is not None or not arr.flags.writeable or id(arr) in owned:
                 arr = arr.copy()
             owned.add(id(arr))
             g = graph._make(arr)
@@ -154,3 +190,6 @@ def _accumulate_leaf(leaf, g, create_graph, owned):
         leaf._grad = cur + g
     else:
         cur._data += g._data
+    if post:
+        for fn in list(post.values()):
+            fn(leaf)

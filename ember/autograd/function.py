@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from . import graph
 from .engine import _Select
-from .grad_mode import GRAD_ENABLED, no_grad
+from .grad_mode import grad_enabled, no_grad
 from .graph import Node
 
 
@@ -73,7 +73,7 @@ class Function:
         ctx.saved = ()
         ctx.vers = ()
         ctx._needs = tuple(isinstance(a, Tensor) and a._rg for a in args)
-        record = GRAD_ENABLED[0] and any(ctx._needs)
+        record = grad_enabled() and any(ctx._needs)
         custom_setup = cls.setup_context is not Function.setup_context
         with no_grad():
             out = cls.forward(*args, **kwargs) if custom_setup else cls.forward(ctx, *args, **kwargs)
@@ -83,6 +83,7 @@ class Function:
         outs = (out,) if single else out
         if not record:
             return out
+        ctx.seq = graph._seq()
         ctx.next = tuple(a._grad_fn or a if isinstance(a, Tensor) and a._rg else None for a in args)
         ctx.n_out = len(outs)
         ctx.out_meta = [(o.shape, o.dtype) if isinstance(o, Tensor) else ((), None) for o in outs]

@@ -7,9 +7,11 @@ their input's memory.
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
-from .grad_mode import GRAD_ENABLED
+from .grad_mode import grad_enabled
 
 try:  # numpy's floating-point error state, set directly (np.errstate costs ~4x more per op)
     from numpy._core.umath import _extobj_contextvar as _errstate, _make_extobj
@@ -32,6 +34,7 @@ _new = object.__new__
 _generic = np.generic
 Tensor = None  # set by ember._tensor
 _make = None
+_seq = itertools.count(1).__next__  # creation order of recorded nodes: backward runs them newest first
 
 FREED_MSG = ("Trying to backward through the graph a second time (or directly access saved tensors after they have "
              "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
@@ -107,13 +110,16 @@ class Node:
     @classmethod
     def apply(cls, *args, **kw):
         """Run forward on the arguments' arrays and, when grad is needed, record this node (the hot path)."""
-        arrs = [a._data if isinstance(a, Tensor) else a for a in args]
-        record = False
-        if GRAD_ENABLED[0]:
-            for a in args:
-                if isinstance(a, Tensor) and a._rg:
+        arrs, record = [], False
+        for a in args:  # one plain loop: cheaper than a comprehension plus a search on every op
+            if isinstance(a, Tensor):
+                arrs.append(a._data)
+                if a._rg:
                     record = True
-                    break
+            else:
+                arrs.append(a)
+        if record:
+            record = grad_enabled()
         ctx = _new(cls) if record else _new(_Stash)
         token = _errstate.set(_QUIET)  # torch never warns on inf/nan
         try:
@@ -139,6 +145,7 @@ class Node:
             return res
         res._grad_fn = ctx
         res._rg = True
+        ctx.seq = _seq()
         ctx.next = tuple([(a._grad_fn or a) if isinstance(a, Tensor) and a._rg else None for a in args])
         if cls.save:
             ctx.saved = saved = tuple([args[i] for i in cls.save])
