@@ -78,6 +78,10 @@ def collate(batch: list, *, collate_fn_map: dict | None = None):
             if isinstance(elem, key):
                 return fn(batch, collate_fn_map=collate_fn_map)
     if isinstance(elem, collections.abc.Mapping):
+        for i, d in enumerate(batch):
+            if isinstance(d, Tensor):  # torch's TypeError from indexing a tensor with a key
+                raise TypeError(f"default_collate: element {i} of a batch of mappings is a Tensor; expected a "
+                                "mapping like element 0")
         return _rebuild_mapping(elem, {k: collate([d[k] for d in batch], collate_fn_map=collate_fn_map)
                                        for k in elem})
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):
@@ -91,7 +95,15 @@ def collate(batch: list, *, collate_fn_map: dict | None = None):
     raise TypeError(_ERR.format(tp))
 
 
+def _type_name(obj) -> str:
+    tp = type(obj)
+    return tp.__qualname__ if tp.__module__ == "builtins" else f"{tp.__module__}.{tp.__qualname__}"
+
+
 def _collate_tensor(batch, *, collate_fn_map=None):
+    for i, b in enumerate(batch):
+        if not isinstance(b, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {_type_name(b)}")
     return stack(batch, 0)
 
 

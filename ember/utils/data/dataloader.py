@@ -5,17 +5,19 @@ from __future__ import annotations
 import itertools
 import multiprocessing as mp
 import os
+import select
 import signal
+import threading
 import time
 import warnings
 import weakref
-from multiprocessing.connection import wait
 from typing import Callable, Iterable
 
 from ..._ops.creation import _rng
 from . import _worker
 from ._collate import default_collate, default_convert
-from ._worker import ExceptionWrapper, MP_STATUS_CHECK_INTERVAL, _IterableDatasetStopIteration, _recv, get_worker_info
+from ._worker import (_INCOMPLETE, MP_STATUS_CHECK_INTERVAL, ExceptionWrapper, _IterableDatasetStopIteration,
+                      _Receiver, _Sender, get_worker_info)
 from .dataset import Dataset, IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
@@ -333,23 +335,27 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._in_order = loader.in_order
         ctx = loader.multiprocessing_context or _default_context()
         self._done_event = ctx.Event()
-        self._workers, self._index_conns, self._result_conns = [], [], []
+        self._workers, self._senders, self._receivers = [], [], []
         self._epoch = 0
-        self._shutdown = weakref.finalize(self, _shutdown_workers, self._workers, self._index_conns,
-                                          self._result_conns, self._done_event)
+        self._shutdown = weakref.finalize(self, _shutdown_workers, self._workers, self._senders, self._receivers,
+                                          self._done_event)
+        # workers watch this pid (a forkserver's children watch the forkserver, which dies with us); those forked
+        # by the main thread, which lives as long as the process, may also use Linux's parent-death signal
+        parent_pid = None if ctx.get_start_method() == "forkserver" else os.getpid()
+        pdeathsig = threading.current_thread() is threading.main_thread()
         for i in range(self._num_workers):
             index_r, index_w = ctx.Pipe(duplex=False)
             result_r, result_w = ctx.Pipe(duplex=False)
             w = ctx.Process(target=_worker._worker_loop, daemon=True,
                             args=(self._dataset_kind, self._dataset, index_r, result_w, self._auto_collation,
                                   self._collate_fn, self._drop_last, self._base_seed, loader.worker_init_fn, i,
-                                  self._num_workers, self._done_event))
+                                  self._num_workers, self._done_event, parent_pid, pdeathsig))
             w.start()
             index_r.close()
             result_w.close()
             self._workers.append(w)
-            self._index_conns.append(index_w)
-            self._result_conns.append(result_r)
+            self._senders.append(_Sender(index_w))
+            self._receivers.append(_Receiver(result_r))
         self._reset(loader, first_iter=True)
 
     def _reset(self, loader, first_iter: bool = False) -> None:
@@ -377,7 +383,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         else:
             return
         try:
-            self._index_conns[w].send((self._epoch, self._send_idx, index))
+            self._senders[w].put((self._epoch, self._send_idx, index))  # never blocks: the rest goes out later
         except OSError:
             self._raise_worker_failure()
         self._task_info[self._send_idx] = (w,)
@@ -421,20 +427,33 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         return data
 
     def _get_data(self):
-        """The next ``(idx, batch)`` of this epoch from any worker; raises if a worker died or on timeout."""
+        """The next ``(idx, batch)`` of this epoch from any worker, meanwhile writing queued tasks as the pipes
+        accept them; raises if a worker died, or after ``timeout`` seconds (every wait here is bounded by it)."""
         deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
+        sentinels = {w.sentinel for w in self._workers}
         while True:
+            poller = select.poll()
+            for rx in self._receivers:
+                poller.register(rx.fd, select.POLLIN)
+            for tx in self._senders:
+                if tx.pending:
+                    poller.register(tx.fd, select.POLLOUT)
+            for fd in sentinels:
+                poller.register(fd, select.POLLIN)
             wait_s = MP_STATUS_CHECK_INTERVAL if deadline is None else max(0.0, deadline - time.monotonic())
-            ready = wait(self._result_conns + [w.sentinel for w in self._workers], timeout=wait_s)
-            for conn in self._result_conns:
-                if conn in ready:
-                    try:
-                        epoch, idx, data = _recv(conn)
-                    except (EOFError, OSError):
-                        self._raise_worker_failure()
-                    if epoch == self._epoch:
-                        return idx, data
-            if any(not w.is_alive() for w in self._workers):
+            ready = {fd for fd, _ in poller.poll(wait_s * 1000)}
+            try:
+                for tx in self._senders:
+                    if tx.fd in ready:
+                        tx.flush()
+                for rx in self._receivers:
+                    if rx.fd in ready:
+                        msg = rx.feed()
+                        if msg is not _INCOMPLETE and msg[0] == self._epoch:
+                            return msg[1], msg[2]
+            except (EOFError, OSError):
+                self._raise_worker_failure()
+            if ready & sentinels or (not ready and any(not w.is_alive() for w in self._workers)):
                 self._raise_worker_failure()
             if deadline is not None and time.monotonic() >= deadline:
                 raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
@@ -455,26 +474,37 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly (exit code(s) {codes})")
 
 
-def _shutdown_workers(workers, index_conns, result_conns, done_event) -> None:
-    """Stop the workers: ask them to exit, drain their pending results, terminate stragglers, close pipes."""
+def _shutdown_workers(workers, senders, receivers, done_event) -> None:
+    """Stop the workers: ask them to exit, drain their pending results, terminate stragglers, close pipes. Bounded:
+    nothing here blocks on a pipe, and workers still running after a grace second are terminated, then killed."""
     done_event.set()
-    for conn in index_conns:
+    for tx in senders:
         try:
-            conn.send(None)
+            tx.put(None)
         except OSError:
             pass
-    open_conns = list(result_conns)
-    deadline = time.monotonic() + 1.0  # idle workers exit at once; busy ones get a grace second, then SIGTERM
+    deadline = time.monotonic() + 1.0  # idle workers exit at once; busy ones get a grace second
     while any(w.is_alive() for w in workers) and time.monotonic() < deadline:
-        for conn in wait(open_conns + [w.sentinel for w in workers], timeout=0.1):
-            if conn in open_conns:
-                try:
-                    conn.recv_bytes()
-                except (EOFError, OSError):
-                    open_conns.remove(conn)
-    for w in workers:
-        if w.is_alive():
-            w.terminate()
-        w.join(timeout=1.0)
-    for conn in index_conns + result_conns:
+        poller = select.poll()
+        for fd in [rx.fd for rx in receivers] + [w.sentinel for w in workers]:
+            poller.register(fd, select.POLLIN)
+        for tx in senders:
+            if tx.pending:
+                poller.register(tx.fd, select.POLLOUT)
+        poller.poll(100)
+        for tx in senders:
+            try:
+                tx.flush()
+            except OSError:
+                tx.discard()
+        for rx in receivers:
+            rx.drain()
+    for stop in ("terminate", "kill"):  # stragglers get SIGTERM, then SIGKILL, each with a second to act on it
+        alive = [w for w in workers if w.is_alive()]
+        for w in alive:
+            getattr(w, stop)()
+        end = time.monotonic() + 1.0
+        for w in alive:
+            w.join(timeout=max(0.0, end - time.monotonic()))
+    for conn in [tx.conn for tx in senders] + [rx.conn for rx in receivers]:
         conn.close()
