@@ -6,7 +6,12 @@ here load in ``torch.load(weights_only=True)``.
 
 ``load`` resolves only an allowlist of globals by default, so a checkpoint cannot run code. ``save`` to a path writes
 a temporary file next to the target, fsyncs it, then renames it over the target: the target is either the old file
-or the complete new one, never a partial write.
+or the complete new one, never a partial write. Temporary files that killed saves left behind are removed by the next
+save to the same target, and a target the user may not write is refused, not replaced.
+
+Loading is bounded by the file size: records may not overlap, only stored or (within an allowance) deflated records
+are read, every record is CRC-checked before a tensor views it (mmap included), and the weights-only unpickler
+charges each instruction's allocations against a budget.
 """
 from __future__ import annotations
 
@@ -14,8 +19,10 @@ import errno
 import io
 import os
 import pickle
+import re
 import secrets
 import stat
+import time
 import warnings
 
 from .._backend import device
@@ -84,8 +91,85 @@ def _path_error(e: OSError, path: str) -> OSError:
     return OSError(e.errno, f"ember.save could not write {path!r}: {e.strerror or e}", path)
 
 
+_TEMP = re.compile(r"(\d{1,7})-[0-9a-f]{12}\.tmp")  # after ".<target name>.": the writer's pid and a random tag
+
+
+def _temp_name(target: str) -> str:
+    return f".{os.path.basename(target)[:200]}.{os.getpid()}-{secrets.token_hex(6)}.tmp"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it exists, under another user
+        return True
+    return True
+
+
+def _lock(fd: int) -> bool:
+    """Take flock(LOCK_EX) on `fd` without waiting; False if another open file holds it (True without flock)."""
+    try:
+        import fcntl
+    except ImportError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:  # a file system without flock
+        return True
+    return True
+
+
+def _remove_stale_temps(folder: str, target: str, started: float) -> None:
+    """Delete temporary files that earlier saves to `target` left behind when they were killed.
+
+    Only ember's own names for this exact target are considered, and a file is removed only if it is older than
+    this save, owned by this user, its writer's pid is no live process, and no one holds its write lock.
+    """
+    if os.name != "posix":  # os.kill(pid, 0) is not a probe on Windows
+        return
+    prefix = f".{os.path.basename(target)[:200]}."
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(".tmp")]
+    except OSError:
+        return
+    for n in names:
+        m = _TEMP.fullmatch(n, len(prefix))
+        if m is None or int(m.group(1)) in (0, os.getpid()) or _pid_alive(int(m.group(1))):
+            continue
+        p = os.path.join(folder, n)
+        try:
+            fd = os.open(p, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            continue
+        try:
+            st = os.fstat(fd)
+            if stat.S_ISREG(st.st_mode) and st.st_mtime < started and st.st_uid == os.geteuid() \
+                    and _lock(fd):
+                now = os.lstat(p)
+                if (now.st_dev, now.st_ino) == (st.st_dev, st.st_ino):
+                    os.unlink(p)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
+class SavePermissionError(PermissionError, RuntimeError):
+    """Saving over a file this user may not write: a PermissionError that is also torch's RuntimeError."""
+
+
 def _atomic_write(path: str, write_to) -> None:
-    """Run `write_to(file)` on a temporary file next to `path`, fsync it, then rename it over `path`."""
+    """Run `write_to(file)` on a temporary file next to `path`, fsync it, then rename it over `path`.
+
+    The temporary file is named after the target and this process, and locked while it is written; temporary files
+    of earlier, killed saves to the same target are removed first. An existing target this user may not write is
+    refused with PermissionError, as torch refuses to open it, rather than replaced.
+    """
+    started = time.time()
     target = os.path.realpath(path) if os.path.islink(path) else path
     try:
         st = os.stat(target)
@@ -102,13 +186,17 @@ def _atomic_write(path: str, write_to) -> None:
         except OSError as e:
             raise _path_error(e, path) from e
         return
+    if st is not None and not os.access(target, os.W_OK, effective_ids=os.access in os.supports_effective_ids):
+        raise SavePermissionError(errno.EACCES, f"ember.save could not write {path!r}: Permission denied", path)
     folder = os.path.dirname(os.path.abspath(target))
-    tmp = os.path.join(folder, f".{os.path.basename(target)[:200]}.{secrets.token_hex(6)}.tmp")
+    _remove_stale_temps(folder, target, started)
+    tmp = os.path.join(folder, _temp_name(target))
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     except OSError as e:
         raise _path_error(e, path) from e
     try:
+        _lock(fd)  # held until the file is closed, or its writer dies: cleaners skip it meanwhile
         with os.fdopen(fd, "wb") as f:
             write_to(f)
             f.flush()
@@ -229,7 +317,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None 
             with `add_safe_globals`; anything else raises ``pickle.UnpicklingError`` naming the global.
             ``weights_only=False`` unpickles arbitrary objects (e.g. whole Modules) and **can run arbitrary code
             from the file**: use it only for files you trust.
-        mmap: map the file into memory (copy-on-write) instead of reading it; `f` must be a path.
+        mmap: map the file into memory (copy-on-write) instead of reading it; `f` must be a path. Each record's
+            CRC is still checked (reading it once) before ``load`` returns.
 
     Raises:
         pickle.UnpicklingError: a disallowed global or malformed pickle data.
@@ -278,19 +367,18 @@ def _load_stream(fh, name: str, map_location, weights_only: bool, mmap, pickle_l
     reader = ZipReader(fh, name)
     if reader.has_record("constants.pkl"):
         raise RuntimeError(f"{name} is a TorchScript archive; ember.load reads torch.save checkpoints only")
-    byteorder = reader.read("byteorder").decode("ascii", "replace") if reader.has_record("byteorder") else "little"
+    byteorder = reader.read("byteorder", 16).decode("ascii", "replace") if reader.has_record("byteorder") \
+        else "little"
     mm = None
     if mmap:
         import mmap as _mmap
         mm = _mmap.mmap(fh.fileno(), 0, access=_mmap.ACCESS_COPY)
     loader = Loader(reader, map_location, byteorder, mm)
-    if reader.record_size("data.pkl") > reader.size:
-        raise RuntimeError(f"{name}: data.pkl claims more bytes than the file holds")
     data = reader.read("data.pkl")
     if not weights_only:
         pickle_load_args.setdefault("encoding", "utf-8")
         return FullUnpickler(io.BytesIO(data), loader.persistent_load, **pickle_load_args).load(), loader
     try:
-        return WeightsUnpickler(data, loader.persistent_load).load(), loader
+        return WeightsUnpickler(data, loader.persistent_load, reader.size).load(), loader
     except UnpicklingError as e:
         raise UnpicklingError(_weights_only_message(str(e))) from None

@@ -99,14 +99,14 @@ class Loader:
         if size != nbytes:
             raise RuntimeError(f"record '{name}' holds {size} bytes but its storage declares {numel} elements "
                                f"({nbytes} bytes): the checkpoint is corrupted")
-        if self.mm is not None:
+        if self.mm is not None:  # checked once here, before any tensor can view it
             raw = np.ndarray((nbytes,), np.uint8, buffer=self.mm, offset=self.reader.data_offset(name))
+            self.reader.check_crc(name, raw)
         else:
             try:
-                raw = np.empty(nbytes, np.uint8)
+                raw = self.reader.read_array(name)
             except MemoryError:
                 raise RuntimeError(f"not enough memory for record '{name}' ({nbytes} bytes)") from None
-            self.reader.read_into(name, raw)
         st = self.cache[key] = LoadedStorage(self, key, raw, stype.dtype_name, location)
         return st
 

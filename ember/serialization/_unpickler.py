@@ -3,7 +3,8 @@
 `WeightsUnpickler` is a small pickle virtual machine (like torch's weights-only unpickler) that never imports
 anything: GLOBAL resolves only names in the allowlist, REDUCE/NEWOBJ call only allowlisted callables, BUILD touches
 only known types. It keeps the memo in a dict and refuses indices beyond the data size, bounds tuple nesting (hashing a
-deeply nested tuple would overflow the C stack) and charges every call for the containers it receives, so a small
+deeply nested tuple would overflow the C stack) and charges every instruction for the memory it allocates (objects,
+stack and memo slots, container growth, call results) against a budget proportional to the file size, so a small
 pickle cannot expand into a large object graph. Every failure is a `pickle.UnpicklingError`, a `RuntimeError` or a
 `ValueError`.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import pickle
 import struct
+import sys
 from _compat_pickle import IMPORT_MAPPING, NAME_MAPPING
 from collections import Counter, OrderedDict
 
@@ -26,6 +28,7 @@ UnpicklingError = pickle.UnpicklingError
 MAX_TUPLE_DEPTH = 1000
 _MAX_DIM = 1 << 58
 _BLOCKED_MODULES = ("sys", "os", "posix", "nt")
+BUDGET_BASE, BUDGET_RATIO = 16 << 20, 32  # bytes a load may allocate: 16 MiB + 32x the file size
 
 # torch dtype names that ember cannot represent; they still resolve (as tokens) so messages can name them
 _FOREIGN_DTYPES = ("uint16", "uint32", "uint64", "complex32", "complex64", "complex128", "float8_e4m3fn",
@@ -303,16 +306,21 @@ def _op(code: bytes) -> int:
     pickle.SETITEM, pickle.SETITEMS, pickle.EMPTY_SET, pickle.ADDITEMS, pickle.FROZENSET, pickle.GLOBAL,
     pickle.STACK_GLOBAL, pickle.REDUCE, pickle.NEWOBJ, pickle.BUILD, pickle.BINPERSID, pickle.BINGET,
     pickle.LONG_BINGET, pickle.BINPUT, pickle.LONG_BINPUT, pickle.MEMOIZE, pickle.PROTO, pickle.FRAME))
-_SIZED = (str, bytes, bytearray, tuple, list, dict, set, frozenset)
 _BUILDABLE = (OrderedDict, Counter)
+_sizeof = sys.getsizeof
+# estimated bytes per allocation (at least what CPython uses): a stack (or memo) slot, a new int / float, a str's
+# header, a tuple's header and nesting-depth entry, a memo entry, a storage, a tensor with its array; then empty
+# containers
+_SLOT, _INT, _FLOAT, _STR, _TUPLE, _MEMO, _STORAGE, _TENSOR = 8, 40, 32, 88, 192, 128, 512, 640
+_LIST, _DICT, _SET = _sizeof([]) + _SLOT, _sizeof({}) + _SLOT, _sizeof(set()) + _SLOT
 
 
 class WeightsUnpickler:
     """Unpickle `data` (bytes) allowing only data, allowlisted globals and storages from `persistent_load`."""
 
-    def __init__(self, data: bytes, persistent_load):
+    def __init__(self, data: bytes, persistent_load, file_size: int = 0):
         self.data, self.persistent_load = bytes(data), persistent_load
-        self.budget = len(self.data) // 2 + (1 << 16)  # container elements all calls may receive
+        self.budget = BUDGET_BASE + BUDGET_RATIO * (file_size or len(self.data))  # bytes it may allocate
 
     def load(self):
         try:
@@ -323,13 +331,6 @@ class WeightsUnpickler:
             raise
         except Exception as e:  # IndexError (stack underflow), KeyError, TypeError, struct.error, MemoryError, ...
             raise UnpicklingError(f"malformed pickle data ({type(e).__name__}: {e})"[:500]) from None
-
-    def _charge(self, args) -> None:
-        for a in args:
-            if isinstance(a, _SIZED):
-                self.budget -= len(a)
-        if self.budget < 0:
-            raise UnpicklingError("pickle data expands to far more objects than its size allows")
 
     def _tuple(self, items) -> tuple:
         d = 1
@@ -343,7 +344,9 @@ class WeightsUnpickler:
         return t
 
     def _run(self):  # noqa: C901 - one branch per opcode, like pickle's own loop
-        data, n = self.data, len(self.data)
+        data, n, budget = self.data, len(self.data), self.budget
+        sizeof, SLOT, INT, FLOAT, STR, TUPLE_, MEMO, STORAGE, TENSOR, LIST, DICT, SET = (  # locals: the loop is hot
+            _sizeof, _SLOT, _INT, _FLOAT, _STR, _TUPLE, _MEMO, _STORAGE, _TENSOR, _LIST, _DICT, _SET)
         stack, metastack, memo, self._depth = [], [], {}, {}
         pos = 0
 
@@ -368,71 +371,103 @@ class WeightsUnpickler:
             return items
 
         while True:
+            if budget < 0:
+                raise UnpicklingError(f"pickle data expands to far more memory than a checkpoint of this size "
+                                      f"allows (over {self.budget} bytes): the file is corrupted or crafted")
             if pos >= n:
                 raise UnpicklingError("pickle data was truncated (no STOP instruction)")
             op = data[pos]
             pos += 1
             if op == BINPUT:
-                memo[take(1)[0]] = stack[-1]
+                i = take(1)[0]
+                if i not in memo:
+                    budget -= MEMO
+                memo[i] = stack[-1]
             elif op == BINGET or op == LONG_BINGET:
                 i = take(1)[0] if op == BINGET else struct.unpack("<I", take(4))[0]
                 if i not in memo:
                     raise UnpicklingError(f"Memo value not found at index {i}")
                 stack.append(memo[i])
+                budget -= SLOT
             elif op == LONG_BINPUT:
                 i = struct.unpack("<I", take(4))[0]
                 if i > n:  # a real pickle never has more memo entries than bytes
                     raise UnpicklingError(f"memo index {i} out of range for a pickle of {n} bytes")
+                if i not in memo:
+                    budget -= MEMO
                 memo[i] = stack[-1]
             elif op == MEMOIZE:
-                memo[len(memo)] = stack[-1]
+                i = len(memo)
+                if i not in memo:
+                    budget -= MEMO
+                memo[i] = stack[-1]
             elif op == MARK:
                 metastack.append(stack)
                 stack = []
+                budget -= LIST
             elif op == BINUNICODE or op == SHORT_BINUNICODE or op == BINUNICODE8:
                 k = take(1)[0] if op == SHORT_BINUNICODE else struct.unpack(
                     "<I" if op == BINUNICODE else "<Q", take(4 if op == BINUNICODE else 8))[0]
                 stack.append(str(take(k), "utf-8", "surrogatepass"))
+                budget -= STR + 4 * k if k < 256 else sizeof(stack[-1]) + SLOT  # <= 4 bytes a char
             elif op == BININT1:
                 stack.append(take(1)[0])
+                budget -= INT
             elif op == BININT2:
                 stack.append(struct.unpack("<H", take(2))[0])
+                budget -= INT
             elif op == BININT:
                 stack.append(struct.unpack("<i", take(4))[0])
+                budget -= INT
             elif op == LONG1 or op == LONG4:
                 k = take(1)[0] if op == LONG1 else struct.unpack("<i", take(4))[0]
                 stack.append(int.from_bytes(take(k), "little", signed=True))
+                budget -= sizeof(stack[-1]) + SLOT
             elif op == BINFLOAT:
                 stack.append(struct.unpack(">d", take(8))[0])
+                budget -= FLOAT
             elif op == TUPLE:
                 t = self._tuple(pop_mark())  # pop first: `stack` is rebound by pop_mark
                 stack.append(t)
+                budget -= TUPLE_  # the items' stack slots, already charged, move into the tuple
             elif op == TUPLE1:
                 stack[-1] = self._tuple([stack[-1]])
+                budget -= TUPLE_
             elif op == TUPLE2 or op == TUPLE3:
                 k = 2 if op == TUPLE2 else 3
                 if len(stack) < k:
                     raise IndexError("stack underflow")
                 stack[-k:] = [self._tuple(stack[-k:])]
+                budget -= TUPLE_
             elif op == EMPTY_TUPLE:
                 stack.append(())
+                budget -= SLOT
             elif op == EMPTY_LIST:
                 stack.append([])
+                budget -= LIST
             elif op == EMPTY_DICT:
                 stack.append({})
+                budget -= DICT
             elif op == EMPTY_SET:
                 stack.append(set())
+                budget -= SET
             elif op == NONE:
                 stack.append(None)
+                budget -= SLOT
             elif op == NEWTRUE:
                 stack.append(True)
+                budget -= SLOT
             elif op == NEWFALSE:
                 stack.append(False)
+                budget -= SLOT
             elif op == APPEND or op == APPENDS:
                 items = [stack.pop()] if op == APPEND else pop_mark()
-                if type(stack[-1]) is not list:
-                    raise UnpicklingError(f"Can only append to lists, but got {type(stack[-1]).__name__}")
-                stack[-1].extend(items)
+                target = stack[-1]
+                if type(target) is not list:
+                    raise UnpicklingError(f"Can only append to lists, but got {type(target).__name__}")
+                before = sizeof(target)
+                target.extend(items)
+                budget -= sizeof(target) - before
             elif op == SETITEM or op == SETITEMS:
                 if op == SETITEMS:
                     items = pop_mark()
@@ -446,29 +481,38 @@ class WeightsUnpickler:
                     raise UnpicklingError(f"Can only set items of dicts, but got {type(target).__name__}")
                 if len(items) % 2:
                     raise UnpicklingError("odd number of items for SETITEMS")
+                before = sizeof(target)
                 for i in range(0, len(items), 2):
                     target[items[i]] = items[i + 1]
+                budget -= sizeof(target) - before + (0 if type(target) is dict else 32 * len(items))
             elif op == ADDITEMS:
                 items = pop_mark()
-                if type(stack[-1]) is not set:
-                    raise UnpicklingError(f"Can only add items to sets, but got {type(stack[-1]).__name__}")
-                stack[-1].update(items)
+                target = stack[-1]
+                if type(target) is not set:
+                    raise UnpicklingError(f"Can only add items to sets, but got {type(target).__name__}")
+                before = sizeof(target)
+                target.update(items)
+                budget -= sizeof(target) - before
             elif op == FROZENSET:
                 t = frozenset(pop_mark())
                 stack.append(t)
+                budget -= sizeof(t) + SLOT
             elif op == BINPERSID:
                 pid = stack.pop()
                 if type(pid) is not tuple or not pid or pid[0] not in ("storage", b"storage"):
                     raise UnpicklingError(f"Only persistent_load of storage is allowed, but got {pid!r}"[:200])
                 stack.append(self.persistent_load(pid))
+                budget -= STORAGE
             elif op == GLOBAL:
                 module = line()
                 stack.append(resolve(module, line()))
+                budget -= SLOT
             elif op == STACK_GLOBAL:
                 name, module = stack.pop(), stack.pop()
                 if type(name) is not str or type(module) is not str:
                     raise UnpicklingError("STACK_GLOBAL requires str")
                 stack.append(resolve(module, name))
+                budget -= SLOT
             elif op == REDUCE:
                 args = stack.pop()
                 func = stack[-1]
@@ -476,14 +520,13 @@ class WeightsUnpickler:
                     raise UnpicklingError(f"Trying to call reduce for unrecognized function {func!r}"[:300])
                 if type(args) is not tuple:
                     raise UnpicklingError("REDUCE arguments must be a tuple")
-                self._charge(args)
-                stack[-1] = func(*args)
+                stack[-1] = r = func(*args)
+                budget -= TENSOR if isinstance(r, Tensor) else sizeof(r) + SLOT
             elif op == NEWOBJ:
                 args = stack.pop()
                 cls = stack.pop()
                 if type(args) is not tuple:
                     raise UnpicklingError("NEWOBJ arguments must be a tuple")
-                self._charge(args)
                 if cls is Parameter:
                     stack.append(Parameter(*args))
                 elif cls in (OrderedDict, Counter, set, frozenset, complex) or (isinstance(cls, type) and
@@ -492,6 +535,7 @@ class WeightsUnpickler:
                 else:
                     raise UnpicklingError("Can only create new object for nn.Parameter or classes allowlisted via "
                                           f"`add_safe_globals` but got {cls!r}"[:300])
+                budget -= TENSOR if isinstance(stack[-1], Tensor) else sizeof(stack[-1]) + SLOT
             elif op == BUILD:
                 state = stack.pop()
                 inst = stack[-1]
@@ -499,6 +543,7 @@ class WeightsUnpickler:
                     if not isinstance(state, dict) or not all(type(k) is str and not k.startswith("__")
                                                               for k in state):
                         raise UnpicklingError("invalid BUILD state for a dict")
+                    budget -= sizeof(state)
                     inst.__dict__.update(state)
                 elif isinstance(inst, Tensor) and type(inst) in (Tensor, Parameter):
                     set_obj_state(inst, state)
@@ -519,10 +564,12 @@ class WeightsUnpickler:
             elif op == SHORT_BINSTRING or op == BINSTRING:
                 k = take(1)[0] if op == SHORT_BINSTRING else struct.unpack("<i", take(4))[0]
                 stack.append(take(k).decode("ascii"))
+                budget -= sizeof(stack[-1]) + SLOT
             elif op == SHORT_BINBYTES or op == BINBYTES or op == BINBYTES8:
                 k = take(1)[0] if op == SHORT_BINBYTES else struct.unpack(
                     "<I" if op == BINBYTES else "<Q", take(4 if op == BINBYTES else 8))[0]
                 stack.append(take(k))
+                budget -= sizeof(stack[-1]) + SLOT
             elif op == POP:
                 if stack:
                     stack.pop()
@@ -532,6 +579,7 @@ class WeightsUnpickler:
                 pop_mark()
             elif op == DUP:
                 stack.append(stack[-1])
+                budget -= SLOT
             elif op == PROTO:
                 proto = take(1)[0]
                 if not 2 <= proto <= pickle.HIGHEST_PROTOCOL:

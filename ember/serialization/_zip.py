@@ -5,7 +5,9 @@ serialization id: stored (uncompressed) records, local headers with zeroed sizes
 payload padded to a 64-byte boundary through an ``FB`` extra field, and a zip64 end record. torch can therefore
 compute record offsets itself (``.format_version`` 1), and mmap-ed loads land on aligned storage.
 
-`ZipReader` wraps `zipfile` for reading and turns every container problem into a `RuntimeError`.
+`ZipReader` parses the central directory with `zipfile`, reads records itself (stored, or deflated within a size
+allowance), checks that records do not overlap and that local headers agree with the central directory, and turns
+every container problem into a `RuntimeError`.
 """
 from __future__ import annotations
 
@@ -14,9 +16,12 @@ import struct
 import zipfile
 import zlib
 
+import numpy as np
+
 ALIGNMENT = 64
 _U32 = 0xFFFFFFFF
 _CHUNK = 1 << 24  # write and CRC big storages in 16 MiB pieces
+INFLATE_BASE, INFLATE_RATIO = 16 << 20, 8  # deflated records may expand to 16 MiB + 8x the file size in all
 _LOCAL = struct.Struct("<IHHHHHIIIHH")
 _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
 
@@ -65,7 +70,12 @@ class ZipWriter:
 
 
 class ZipReader:
-    """Checked access to the records of a .pt archive held in the seekable binary stream `fp`."""
+    """Checked access to the records of a .pt archive held in the seekable binary stream `fp`.
+
+    Records must not overlap each other or the central directory, each local header must repeat its central entry's
+    name, and only stored or deflated records are read: deflated bytes count against `inflate_left`, so a small file
+    cannot expand into a large allocation. Every container problem is a `RuntimeError`.
+    """
 
     def __init__(self, fp, name: str = "<stream>"):
         self.name, self.fp = name, fp
@@ -74,15 +84,39 @@ class ZipReader:
             self.size = fp.seek(0, io.SEEK_END)  # absolute end: zipfile's offsets are absolute too
             fp.seek(start)
             self.zf = zipfile.ZipFile(fp)
-            names = self.zf.namelist()
+            infos = self.zf.infolist()
         except Exception as e:  # BadZipFile, struct.error, EOFError, ...: all mean a damaged archive
             raise RuntimeError(f"failed reading zip archive {name}: {e}. The checkpoint is truncated or "
                                "corrupted.") from None
-        if not names:
+        if not infos:
             raise RuntimeError(f"failed reading zip archive {name}: the archive has no records")
-        self.prefix = names[0].split("/", 1)[0]  # the folder every record sits in: never assume 'archive'
-        self._info = {n[len(self.prefix) + 1:]: i for n, i in zip(names, self.zf.infolist())
-                      if n.startswith(self.prefix + "/")}
+        self.prefix = infos[0].filename.split("/", 1)[0]  # the folder every record sits in: never assume 'archive'
+        self._info, self._limit = {}, {}
+        for info in infos:
+            if info.filename in self._info:
+                raise RuntimeError(f"zip archive {name} holds the record '{info.filename}' twice: the checkpoint is "
+                                   "corrupted")
+            self._info[info.filename] = info
+        self._check_layout(infos)
+        self._info = {n[len(self.prefix) + 1:]: i for n, i in self._info.items() if n.startswith(self.prefix + "/")}
+        self.inflate_left = INFLATE_BASE + INFLATE_RATIO * self.size  # bytes all deflated records may expand to
+
+    def _check_layout(self, infos) -> None:
+        """Refuse records whose local header + data overlap each other or the central directory."""
+        end_all = self.zf.start_dir
+        order = sorted(infos, key=lambda i: i.header_offset)
+        for k, info in enumerate(order):
+            limit = order[k + 1].header_offset if k + 1 < len(order) else end_all
+            raw = _raw_name(info)
+            least = info.header_offset + _LOCAL.size + len(raw) + info.compress_size
+            if least > self.size:
+                raise RuntimeError(f"record '{info.filename}' in {self.name} claims {info.compress_size} bytes past "
+                                   "the end of the file: the checkpoint is truncated")
+            if info.header_offset < 0 or least > limit:
+                what = "the central directory" if k + 1 == len(order) else f"record '{order[k + 1].filename}'"
+                raise RuntimeError(f"record '{info.filename}' in {self.name} overlaps {what}: the checkpoint is "
+                                   "corrupted or crafted")
+            self._limit[info.filename] = (limit, raw)
 
     def has_record(self, name: str) -> bool:
         return name in self._info
@@ -97,63 +131,127 @@ class ZipReader:
                                "incomplete or corrupted")
         if info.flag_bits & 0x1:
             raise RuntimeError(f"record '{info.filename}' in {self.name} is encrypted")
-        if info.compress_type == zipfile.ZIP_STORED and info.header_offset + info.file_size > self.size:
-            raise RuntimeError(f"record '{info.filename}' in {self.name} claims {info.file_size} bytes past the end "
-                               "of the file: the checkpoint is truncated")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise RuntimeError(f"record '{info.filename}' in {self.name} uses an unsupported compression method "
+                               f"({info.compress_type}); only stored and deflated records are read")
+        if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
+            raise RuntimeError(f"stored record '{info.filename}' in {self.name} declares {info.compress_size} "
+                               f"bytes but {info.file_size} uncompressed: the checkpoint is corrupted")
         return info
 
-    def read(self, name: str) -> bytes:
-        """The whole record (for the small ones: data.pkl, byteorder, ...)."""
+    def read(self, name: str, cap: int | None = None) -> bytes:
+        """The whole record, refused beyond `cap` bytes (for the small ones: data.pkl, byteorder, ...)."""
         info = self._record(name)
-        try:
-            return self.zf.read(info)
-        except Exception as e:
-            raise RuntimeError(f"failed reading record '{info.filename}' of {self.name}: {e}") from None
+        if cap is not None and info.file_size > cap:
+            raise RuntimeError(f"record '{info.filename}' in {self.name} declares {info.file_size} bytes; at most "
+                               f"{cap} are allowed: the checkpoint is corrupted or crafted")
+        out = bytearray(self._reserve(info))
+        self._read_into(info, out)
+        return bytes(out)
 
-    def read_into(self, name: str, out) -> None:
-        """Fill the writable 1-D uint8 buffer `out` (exactly the record's size) from record `name`."""
+    def read_array(self, name: str) -> np.ndarray:
+        """Record `name` as a fresh uint8 array, allocated only once its size is known to be plausible."""
         info = self._record(name)
+        out = np.empty(self._reserve(info), np.uint8)
+        self._read_into(info, out)
+        return out
+
+    def _reserve(self, info) -> int:
+        """The record's size, after checking that reading it stays within the file or the inflate allowance."""
+        n = info.file_size
+        if info.compress_type == zipfile.ZIP_DEFLATED:
+            if n > self.inflate_left:
+                raise RuntimeError(f"deflated record '{info.filename}' in {self.name} expands to {n} bytes, more "
+                                   "than a checkpoint of this size may hold: the checkpoint is corrupted or crafted")
+            self.inflate_left -= n
+        elif info.header_offset + n > self.size:
+            raise RuntimeError(f"record '{info.filename}' in {self.name} claims {n} bytes past the end of the "
+                               "file: the checkpoint is truncated")
+        return n
+
+    def _read_into(self, info, out) -> None:
+        """Fill the writable 1-D uint8 buffer `out` (exactly the record's size) from the record, checking its CRC."""
         view = memoryview(out).cast("B")
-        if info.compress_type == zipfile.ZIP_STORED and hasattr(self.fp, "readinto"):
-            self.fp.seek(self.data_offset(name))  # straight into `out`: one copy, then the CRC check
-            pos = 0
+        if len(view) != info.file_size:
+            raise RuntimeError(f"record '{info.filename}' holds {info.file_size} bytes, not {len(view)}")
+        self.fp.seek(self._data_offset(info))
+        if info.compress_type == zipfile.ZIP_STORED:
+            pos, readinto = 0, getattr(self.fp, "readinto", None) or self._readinto
             while pos < len(view):
-                got = self.fp.readinto(view[pos:pos + _CHUNK])
+                got = readinto(view[pos:pos + _CHUNK])
                 if not got:
                     raise RuntimeError(f"record '{info.filename}' of {self.name} is truncated")
                 pos += got
-            if zlib.crc32(view) != info.CRC:
-                raise RuntimeError(f"failed reading record '{info.filename}' of {self.name}: Bad CRC-32: the "
-                                   "checkpoint is corrupted")
-            return
+        else:
+            self._inflate(info, view)
+        self._check_crc(info, view)
+
+    def _readinto(self, view) -> int:
+        piece = self.fp.read(len(view))
+        view[:len(piece)] = piece
+        return len(piece)
+
+    def _inflate(self, info, view) -> None:
+        """Decompress a deflated record into `view`, never producing more than `len(view)` bytes."""
+        d, left, pos = zlib.decompressobj(-15), info.compress_size, 0
         try:
-            with self.zf.open(info) as src:
-                pos = 0
-                while pos < len(view):
-                    piece = src.read(min(_CHUNK, len(view) - pos))
-                    if not piece:
-                        raise EOFError("unexpected end of record")
-                    view[pos:pos + len(piece)] = piece
-                    pos += len(piece)
-                if src.read(1):
+            while not d.eof:
+                chunk = d.unconsumed_tail
+                if not chunk:
+                    if not left:
+                        break
+                    chunk = self.fp.read(min(left, 1 << 20))
+                    if not chunk:
+                        break
+                    left -= len(chunk)
+                piece = d.decompress(chunk, min(len(view) - pos, _CHUNK) or 1)
+                if pos + len(piece) > len(view):
                     raise ValueError("record is longer than declared")
-        except Exception as e:  # Bad CRC-32, truncated data, zlib errors
+                view[pos:pos + len(piece)] = piece
+                pos += len(piece)
+        except (zlib.error, ValueError) as e:
             raise RuntimeError(f"failed reading record '{info.filename}' of {self.name}: {e}") from None
+        if pos != len(view) or not d.eof:
+            raise RuntimeError(f"failed reading record '{info.filename}' of {self.name}: its deflated data does not "
+                               f"hold the declared {len(view)} bytes")
+
+    def check_crc(self, name: str, data) -> None:
+        """Raise unless `data` has the CRC-32 the central directory records for `name`."""
+        self._check_crc(self._record(name), data)
+
+    def _check_crc(self, info, data) -> None:
+        if zlib.crc32(data) != info.CRC:
+            raise RuntimeError(f"failed reading record '{info.filename}' of {self.name}: Bad CRC-32: the checkpoint "
+                               "is corrupted")
 
     def data_offset(self, name: str) -> int:
         """Byte offset of a stored record's payload from the start of the archive (for mmap)."""
         info = self._record(name)
         if info.compress_type != zipfile.ZIP_STORED:
             raise RuntimeError(f"record '{info.filename}' is compressed; mmap=True needs stored records")
+        return self._data_offset(info)
+
+    def _data_offset(self, info) -> int:
+        """Where the payload starts, once the local header is found to agree with the central directory."""
+        limit, raw = self._limit[info.filename]
         try:
             self.fp.seek(info.header_offset)
-            head = self.fp.read(_LOCAL.size)
-            sig, *_, nlen, elen = _LOCAL.unpack(head)
+            head = self.fp.read(_LOCAL.size + len(raw))
+            sig, *_, nlen, elen = _LOCAL.unpack(head[:_LOCAL.size])
         except Exception as e:
             raise RuntimeError(f"failed reading the header of '{info.filename}' in {self.name}: {e}") from None
         if sig != 0x04034B50:
             raise RuntimeError(f"bad local header for '{info.filename}' in {self.name}")
+        if nlen != len(raw) or head[_LOCAL.size:] != raw:
+            raise RuntimeError(f"the local header of '{info.filename}' in {self.name} names a different record than "
+                               "the central directory: the checkpoint is corrupted")
         off = info.header_offset + _LOCAL.size + nlen + elen
-        if off + info.file_size > self.size:
-            raise RuntimeError(f"record '{info.filename}' runs past the end of {self.name}")
+        if off + info.compress_size > limit:
+            raise RuntimeError(f"record '{info.filename}' in {self.name} overlaps the next record or the central "
+                               "directory: the checkpoint is corrupted")
         return off
+
+
+def _raw_name(info: zipfile.ZipInfo) -> bytes:
+    """The record name as the central directory stores it."""
+    return info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
