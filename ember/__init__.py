@@ -1,9 +1,8 @@
 """ember: PyTorch's programming model in pure Python and NumPy (`import ember as torch`)."""
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from . import _dtype
+from . import _dtype, _identity, version
+from .version import __version__
 from ._backend import device
 from ._dtype import (bfloat16, bool, double, dtype, finfo, float, float16, float32, float64, get_default_dtype, half,
                      iinfo, int, int8, int16, int32, int64, long, promote_types, set_default_dtype, short, uint8)
@@ -17,6 +16,14 @@ from . import _ops
 from ._ops import *  # noqa: F401,F403
 from ._ops import addcdiv, addcmul, return_types, to_copy as _to_copy
 from ._ops.creation import Generator, default_generator, range_ as range  # noqa: A004
+del linalg, special  # the star import above brought ember._ops' internal modules of these names
+from . import linalg, special  # noqa: E402 - the public torch.linalg / torch.special namespaces
+from . import random  # noqa: E402
+from ._ops.quantile import nanquantile, quantile  # noqa: E402
+from ._ops.combinations import cartesian_prod, combinations  # noqa: E402
+from ._ops.window import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window  # noqa: E402
+from ._foreach import *  # noqa: F401,F403,E402  (torch._foreach_add & co)
+Tensor.quantile, Tensor.nanquantile = quantile, nanquantile
 
 globals().update(_LEGACY_TYPES)
 from . import nn  # noqa: E402
@@ -28,8 +35,10 @@ from .amp import autocast, is_autocast_enabled  # noqa: E402
 from .backends import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402
 
 cfloat = cdouble = complex64 = complex128 = None  # complex dtypes are not supported
-strided = "ember.strided"
-contiguous_format = preserve_format = channels_last = "ember.memory_format"
+globals().update(_identity.NAMED)  # strided, contiguous_format, channels_last, ... (print as torch.X under the alias)
+import math as _math  # noqa: E402
+
+pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
 
 
 # torch's top-level aliases of functional ops whose positional signatures agree with nn.functional's
@@ -46,7 +55,17 @@ def detach(input: Tensor) -> Tensor:
 
 
 def typename(obj) -> str:
-    return obj.type() if isinstance(obj, Tensor) else type(obj).__module__ + "." + type(obj).__qualname__
+    """Tensor type name (``'torch.FloatTensor'`` under the alias) or the class's dotted path."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = getattr(obj, "__module__", "") or ""
+    if hasattr(obj, "__qualname__"):
+        qualname = obj.__qualname__
+    elif hasattr(obj, "__name__"):
+        qualname = obj.__name__
+    else:
+        module, qualname = type(obj).__module__ or "", type(obj).__qualname__
+    return qualname if module in ("builtins", "") else _identity.qualify(module + "." + qualname)
 
 
 def is_tensor(obj) -> bool:
@@ -86,33 +105,77 @@ def set_default_tensor_type(t) -> None:
     set_default_dtype(t._dtype)
 
 
+_threads = {"intra": None, "interop": None}
+
+
+def _check_threads(fn: str, n) -> int:
+    if not isinstance(n, _builtins.int) or isinstance(n, _builtins.bool):
+        raise RuntimeError(f"{fn} expects an int, but got {type(n).__name__}")
+    if n <= 0:
+        raise RuntimeError(f"{fn} expects a positive integer")
+    return n
+
+
 def get_num_threads() -> int:
+    """Threads numpy's BLAS uses for one op (set_num_threads's value, else OMP_NUM_THREADS or the CPU count)."""
     import os
-    return int(os.environ.get("OMP_NUM_THREADS", os.cpu_count() or 1))
+    if _threads["intra"] is not None:
+        return _threads["intra"]
+    env = os.environ.get("OMP_NUM_THREADS", "")
+    return _builtins.int(env) if env.isdigit() and _builtins.int(env) > 0 else os.cpu_count() or 1
 
 
 def set_num_threads(n: int) -> None:
-    """Limit the BLAS thread pool (needs threadpoolctl; a no-op without it)."""
+    """Limit numpy's BLAS thread pool to `n` threads (through threadpoolctl when it is installed)."""
+    _threads["intra"] = _check_threads("set_num_threads", n)
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
         return
-    global _thread_limit
-    _thread_limit = threadpool_limits(n)
+    _threads["limit"] = threadpool_limits(n)
+
+
+def get_num_interop_threads() -> int:
+    """Threads for running independent ops in parallel (ember runs ops one after another; torch's CPU count)."""
+    import os
+    return _threads["interop"] or os.cpu_count() or 1
+
+
+def set_num_interop_threads(n: int) -> None:
+    """Record the inter-op thread count; like torch, only once."""
+    n = _check_threads("set_num_interop_threads", n)
+    if _threads["interop"] is not None:
+        raise RuntimeError("Error: cannot set number of interop threads after parallel work has started or "
+                           "set_num_interop_threads called")
+    _threads["interop"] = n
 
 
 def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
     """ember's CPU ops are deterministic already."""
 
 
-def compile(model=None, **kwargs):
-    """No compiler in ember: returns the model/function unchanged."""
-    return model if model is not None else (lambda m: m)
+from .compiler import compile  # noqa: E402,A004
+
+
+def get_default_device() -> device:
+    """The device factory functions use: always the CPU in ember."""
+    return device("cpu")
+
+
+def set_default_device(device) -> None:
+    """Accept torch's ``set_default_device('cpu')`` / ``None``; ember creates tensors on the CPU only by default."""
+    if device is not None and str(device).split(":")[0] != "cpu":
+        raise RuntimeError(f"ember.set_default_device({device!r}): ember only supports the 'cpu' default device; "
+                           "create tensors with device=... or move them with .to(...)")
+
+
+_LAZY = ("onnx", "distributed", "vision", "jit", "accelerator", "multiprocessing", "testing", "hub",
+         "profiler", "distributions")
 
 
 def __getattr__(name: str):
-    """Import the optional subpackages (onnx, distributed, vision) on first use."""
-    if name in ("onnx", "distributed", "vision"):
+    """Import the optional submodules (onnx, distributed, vision, jit, hub, profiler, ...) on first use."""
+    if name in _LAZY:
         import importlib
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
@@ -121,3 +184,6 @@ def __getattr__(name: str):
 import builtins as _builtins  # noqa: E402
 
 builtins_bool = _builtins.bool
+
+from . import _aliases  # noqa: E402  (last: numpy-style axis=/keepdims= on every dim-taking function and method)
+_aliases.install([globals(), vars(_ops)], Tensor)

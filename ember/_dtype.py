@@ -5,6 +5,8 @@ import builtins
 
 import numpy as np
 
+from . import _identity
+
 
 class dtype:
     """A tensor element type, printed like torch's (`ember.float32`)."""
@@ -26,7 +28,7 @@ class dtype:
         return False
 
     def __repr__(self):
-        return "ember." + self.name
+        return _identity.name() + "." + self.name
 
     def __reduce__(self):
         return (_lookup, (self.name,))

@@ -5,7 +5,7 @@ import builtins
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, _identity
 from ._backend import CPU, device, device_of, to_device, xp_of
 from ._dtype import dtype, from_np
 from ._tensor_str import tensor_repr
@@ -16,7 +16,7 @@ class Size(tuple):
     """A tensor shape: a tuple of ints that prints as `ember.Size([2, 3])`."""
 
     def __repr__(self):
-        return f"ember.Size({list(self)})"
+        return f"{_identity.name()}.Size({list(self)})"
 
     __str__ = __repr__
 
@@ -150,7 +150,7 @@ class Tensor:
 
     @property
     def layout(self):
-        return "ember.strided"
+        return _identity.NAMED["strided"]
 
     @property
     def is_sparse(self) -> bool:
@@ -260,10 +260,14 @@ class Tensor:
         return builtins.bool(self._data.item())
 
     def __float__(self):
-        return builtins.float(self.item())
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return builtins.float(self._data.item())
 
     def __int__(self):
-        return builtins.int(self.item())
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return builtins.int(self._data.item())
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -371,7 +375,7 @@ class Tensor:
 
     def type(self, dtype=None, non_blocking: bool = False):
         if dtype is None:
-            prefix = "ember." if self.device.type == "cpu" else "ember.cuda."
+            prefix = _identity.name() + ("." if self.device.type == "cpu" else ".cuda.")
             return prefix + _LEGACY_NAMES[self.dtype.name]
         if isinstance(dtype, str):
             name = dtype.split(".")[-1]
@@ -432,6 +436,19 @@ class Tensor:
 
     def share_memory_(self) -> "Tensor":
         return self
+
+    def new(self, *args, **kwargs) -> "Tensor":
+        """Legacy constructor with this tensor's dtype: `new(2, 3)`, `new(size)`, `new([data])`, `new(tensor)`."""
+        if set(kwargs) - {"device"}:
+            raise TypeError(f"new() received an invalid combination of arguments - got unexpected keyword(s) "
+                            f"{sorted(set(kwargs) - {'device'})}; only device= is accepted")
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            if args[0].dtype is not self.dtype:
+                raise TypeError(f"expected {self.dtype} (got {args[0].dtype})")
+            return args[0].detach()
+        if len(args) == 1 and isinstance(args[0], (builtins.float, builtins.bool, complex)):
+            raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
+        return _legacy_new(Tensor, self.dtype, args, kwargs.get("device") or self.device)
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> "Tensor":
         from . import _ops
@@ -527,7 +544,7 @@ class _LegacyType(type):
         return _legacy_new(cls, cls._dtype, args, kwargs.get("device"))
 
     def __repr__(cls):
-        return f"<class 'ember.{cls.__name__}'>"
+        return f"<class '{_identity.name()}.{cls.__name__}'>"
 
 
 _LEGACY_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",

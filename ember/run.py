@@ -6,6 +6,14 @@ module, and ``torchvision``, ``torchvision.transforms`` and ``torchvision.datase
 ember does not provide raises ImportError (ModuleNotFoundError) naming it. ``-m module`` runs a module instead of
 a script path, and ``-c code`` a command string.
 
+Processes started with the ``spawn`` method (``torch.multiprocessing.spawn``, a DataLoader with a spawn context)
+install the hook before they re-import the script, so they see ember as torch too. While the hook is on, reprs say
+``torch`` (``torch.float32``, ``torch.Size([2])``, ``x.type() == 'torch.FloatTensor'``).
+
+torch's submodules map onto ember's of the same path, including ``torch.version``, ``torch.jit``,
+``torch.compiler``, ``torch.accelerator``, ``torch.multiprocessing``, ``torch.testing``, ``torch.hub``,
+``torch.profiler``, ``torch.autograd.profiler``, ``torch.utils.checkpoint`` and ``torch.utils.tensorboard``.
+
 Use `install` / `uninstall` to turn the hook on and off inside Python.
 """
 from __future__ import annotations
@@ -72,18 +80,38 @@ class TorchToEmberFinder(importlib.abc.MetaPathFinder):
 _finder = TorchToEmberFinder()
 
 
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the directory holding the ember package
+_spawn_command_line = []  # multiprocessing.spawn's own get_command_line while ours replaces it
+
+
+def _hooked_command_line(**kwds):
+    """multiprocessing.spawn's child command line, with the hook installed before the child imports anything."""
+    cmd = list(_spawn_command_line[0](**kwds))
+    if "-c" in cmd:
+        i = cmd.index("-c") + 1
+        cmd[i] = f"import sys; sys.path.insert(0, {_ROOT!r}); import ember.run; ember.run.install(); " + cmd[i]
+    return cmd
+
+
 def install() -> None:
-    """Make ``import torch`` / ``import torchvision`` give ember (until `uninstall`)."""
+    """Make ``import torch`` / ``import torchvision`` give ember (until `uninstall`), here and in spawned children."""
     for name in [m for m in sys.modules if _target(m) is not None and not _is_ember(sys.modules[m])]:
         _stashed[name] = sys.modules.pop(name)  # a real torch imported earlier must not shadow the hook
     if _finder not in sys.meta_path:
         sys.meta_path.insert(0, _finder)
+    import multiprocessing.spawn as mp_spawn
+    if not _spawn_command_line:
+        _spawn_command_line.append(mp_spawn.get_command_line)
+        mp_spawn.get_command_line = _hooked_command_line
 
 
 def uninstall() -> None:
     """Remove the hook, forget the ``torch*`` aliases it created and bring back a real torch it hid."""
     if _finder in sys.meta_path:
         sys.meta_path.remove(_finder)
+    if _spawn_command_line:
+        import multiprocessing.spawn as mp_spawn
+        mp_spawn.get_command_line = _spawn_command_line.pop()
     for name in [m for m in sys.modules if _target(m) is not None and _is_ember(sys.modules[m])]:
         del sys.modules[name]
     sys.modules.update(_stashed)

@@ -789,3 +789,19 @@ def test_repr_mentions_values():
 def test_repr_matches_torch(src):
     fn = eval("lambda T: " + src)
     assert repr(fn(ember)) == repr(fn(torch)).replace("torch.", "ember.")
+
+
+@pytest.mark.parametrize("data", [[0.2, 0.9], [2.000001], 0.2, [[1e-40, 3.4e38]], [1, 2.5], [70000.0], [1e-8]])
+@pytest.mark.parametrize("dt", ["float64", "float32", "float16", "int64", "int32", "uint8"])
+def test_tensor_explicit_dtype_rounds_once_like_torch(data, dt):
+    """Python floats reach an explicit dtype in one rounding (not through the default float32 first)."""
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        try:
+            t = lib.tensor(data, dtype=getattr(lib, dt))
+            return t.tolist(), str(t.dtype).split(".")[1]
+        except Exception as e:  # noqa: BLE001 - compared by type
+            return type(e).__name__
+
+    assert run(ember) == run(torch)

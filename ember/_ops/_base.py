@@ -29,8 +29,13 @@ def dims_of(dim, ndim: int) -> tuple:
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, (builtins.int, np.integer)):
-        return (_wrap_dim(builtins.int(dim), ndim),)
-    return tuple(sorted({_wrap_dim(d, ndim) for d in dim}))
+        d = _wrap_dim(builtins.int(dim), ndim)
+        return (d,) if ndim else ()  # a 0-d tensor accepts dim 0 / -1: reducing it reduces nothing
+    dims = [_wrap_dim(d, ndim) for d in dim]
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"dim {next(d for d in dims if dims.count(d) > 1)} appears multiple times in the list "
+                           "of dims")
+    return tuple(sorted(dims)) if ndim else ()
 
 
 def _py(x):
@@ -100,3 +105,19 @@ def _promote_tensors(a: Tensor, b: Tensor):
     zeros = [d for d, z in ((ea, za), (eb, zb)) if z]
     rt = _dtype.result_type(dims, zeros, [])
     return (a if ea is rt else a.to(rt)), (b if eb is rt else b.to(rt))
+
+
+_SCALAR_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+                 "float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16"}
+
+
+def scalar_name(arr_or_dtype) -> str:
+    """torch's C++ scalar-type name ('Float', 'Long', ...) of an array or numpy dtype, for error messages."""
+    dt = getattr(arr_or_dtype, "dtype", arr_or_dtype)
+    name = _dtype.from_np(dt).name if not isinstance(dt, _dtype.dtype) else dt.name
+    return _SCALAR_NAMES.get(name, name)
+
+
+def not_implemented(kernel: str, arr) -> NotImplementedError:
+    """torch's error for a kernel that has no version for this dtype."""
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{scalar_name(arr)}'")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import builtins
 import math
-import pickle
+import numbers
 
 import numpy as np
 
@@ -36,8 +36,9 @@ def _np_dtype(dtype, default=None):
 
 
 # ---- from data ----------------------------------------------------------------------------------------------------
-def _infer_array(data):
-    """numpy array from nested Python data with torch's dtype inference."""
+def _infer_array(data, to_float=False, explicit=False):
+    """numpy array from nested Python data with torch's dtype inference (Python floats stay float64 when `explicit`,
+    so an explicit dtype is reached in one rounding, as torch does)."""
     if isinstance(data, Tensor):
         return data._data.copy() if isinstance(data._data, np.ndarray) else data._data.get()
     if isinstance(data, np.ndarray):
@@ -46,13 +47,19 @@ def _infer_array(data):
         return np.asarray(data)
     if isinstance(data, (list, tuple)) and builtins.any(isinstance(x, Tensor) for x in _flat_iter(data)):
         data = _tensors_to_lists(data)
-    arr = np.array(data)
-    if arr.dtype == object:
-        raise ValueError("expected a sequence of equal-length sequences (ragged nested sequence)")
+    try:
+        arr = np.array(data)
+    except OverflowError:
+        raise ValueError("Overflow when unpacking long long") from None
+    if arr.dtype == object or (arr.dtype.kind in "uf" and arr.dtype != np.uint8 and _has_big_int(data)):
+        _check_items(data)
+        if to_float:
+            return np.array(data, dtype=np.float64)
+        raise ValueError("Overflow when unpacking long long")
     kind = arr.dtype.kind
     if kind == "f":
-        return arr.astype(_dtype.get_default_dtype().np, copy=False) if _has_py_float(data) or arr.size == 0 \
-            else arr
+        return arr.astype(_dtype.get_default_dtype().np, copy=False) if not explicit and (
+            _has_py_float(data) or arr.size == 0) else arr
     if kind in "iu":
         return arr.astype(np.int64, copy=False) if _has_py_int(data) else arr
     if kind == "b":
@@ -62,6 +69,37 @@ def _infer_array(data):
     if kind == "c":
         raise TypeError("complex tensors are not supported by ember")
     return arr
+
+
+def _check_items(data):
+    """torch's errors for nested data numpy could only hold as objects: non-numbers, ragged lists."""
+    for x in _flat_iter(data):
+        if not isinstance(x, (numbers.Number, np.generic, Tensor)):
+            raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
+        if isinstance(x, builtins.int) and not -2 ** 63 <= x < 2 ** 63:
+            return
+    raise ValueError("expected a sequence of equal-length sequences (ragged nested sequence)")
+
+
+def _has_big_int(data):
+    """Python ints outside int64 (numpy turns them into uint64, float64 or objects; torch refuses them)."""
+    return builtins.any(type(x) is builtins.int and not -2 ** 63 <= x < 2 ** 63
+                        for x in (_flat_iter(data) if isinstance(data, (list, tuple)) else [data]))
+
+
+def _check_range(arr, nd):
+    """torch refuses Python values that overflow an integer target dtype (negative ones wrap into unsigned)."""
+    if nd.kind not in "iu" or arr.size == 0 or arr.dtype.kind not in "iuf":
+        return
+    info = np.iinfo(nd)
+    lo = info.min if nd.kind == "i" else -builtins.int(info.max)
+    if arr.dtype.kind == "f":
+        bad = not np.isfinite(arr).all() or arr.max() >= 2.0 ** (info.bits - (nd.kind == "i")) or \
+            arr.min() < (lo if nd.kind == "i" else -1)
+    else:
+        bad = arr.max() > info.max or arr.min() < lo
+    if bad:
+        raise RuntimeError(f"value cannot be converted to type {nd.name} without overflow")
 
 
 def _flat_iter(data):
@@ -96,9 +134,13 @@ def _has_py_int(data):
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
     """A new tensor copying `data` (nested lists, scalars, numpy arrays, tensors)."""
-    arr = _infer_array(data)
+    nd = None if dtype is None else _dtype.to_np(dtype)
+    arr = _infer_array(data, nd is not None and nd.kind == "f", nd is not None)
     if dtype is not None:
-        arr = arr.astype(_dtype.to_np(dtype), copy=False)
+        if not isinstance(data, (Tensor, np.ndarray)):
+            _check_range(arr, nd)
+        with np.errstate(over="ignore"):  # float overflow to inf, silently as torch
+            arr = arr.astype(nd, copy=False)
     else:
         _dtype.from_np(arr.dtype)  # raises TypeError for unsupported numpy dtypes
     return _finish(arr, None, device, requires_grad)
@@ -136,7 +178,13 @@ def _filled(fill, size, dtype, device, requires_grad, default=None):
         raise RuntimeError(f"Trying to create tensor with negative dimension {builtins.min(shape)}: {list(shape)}")
     xp = xp_for(_dev(device))
     nd = _np_dtype(dtype, default)
-    arr = xp.zeros(shape, nd) if fill == 0 else (xp.ones(shape, nd) if fill == 1 else xp.full(shape, fill, nd))
+    try:
+        arr = xp.zeros(shape, nd) if fill == 0 else (xp.ones(shape, nd) if fill == 1 else xp.full(shape, fill, nd))
+    except (MemoryError, ValueError) as e:
+        if isinstance(e, ValueError) and "too big" not in str(e):
+            raise
+        raise RuntimeError(f"DefaultCPUAllocator: can't allocate memory: you tried to allocate "
+                           f"{math.prod(shape) * nd.itemsize} bytes.") from None
     t = _make(arr)
     if requires_grad:
         t.requires_grad_(True)
@@ -202,6 +250,9 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     xp = xp_for(_dev(device))
     return _finish(xp.eye(n, n if m is None else m, dtype=_np_dtype(dtype)), None, None, requires_grad)
 
@@ -215,6 +266,12 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if step == 0:
         raise RuntimeError("step must be nonzero")
     start, end, step = vals
+    if not builtins.all(math.isfinite(v) for v in (start, end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
+    if (step > 0 and end < start) or (step < 0 and end > start):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if dtype is not None and _np_dtype(dtype).kind == "b":
+        raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
     is_float = builtins.any(isinstance(v, (builtins.float, np.floating)) for v in vals)
     nd = _np_dtype(dtype) if dtype is not None else (_dtype.get_default_dtype().np if is_float else np.dtype(np.int64))
     n = builtins.max(math.ceil((end - start) / step), 0)
@@ -293,61 +350,12 @@ def _no_grad():
 
 
 # ---- random ---------------------------------------------------------------------------------------------------------
-_DEFAULT_SEED = 67280421310721
-
-
-class Generator:
-    """A seeded random stream (numpy PCG64 underneath); same seed, same numbers."""
-
-    def __init__(self, device="cpu"):
-        self.device = _dev(device)
-        self._seed = _DEFAULT_SEED
-        self._rng = np.random.default_rng(self._seed)
-
-    def manual_seed(self, seed) -> "Generator":
-        seed = builtins.int(seed)
-        if seed < 0:
-            seed += 1 << 64
-        self._seed = seed
-        self._rng = np.random.default_rng(seed)
-        return self
-
-    def seed(self) -> int:
-        s = builtins.int(np.random.SeedSequence().entropy) % (1 << 63)
-        self.manual_seed(s)
-        return s
-
-    def initial_seed(self) -> int:
-        return self._seed
-
-    def get_state(self) -> Tensor:
-        raw = pickle.dumps((self._seed, self._rng.bit_generator.state))
-        return _make(np.frombuffer(raw, dtype=np.uint8).copy())
-
-    def set_state(self, state: Tensor) -> "Generator":
-        seed, st = _safe_state(bytes(state._data.astype(np.uint8).tobytes()))
-        self._seed = seed
-        self._rng = np.random.default_rng()
-        self._rng.bit_generator.state = st
-        return self
-
-    def __repr__(self):
-        return "<ember._C.Generator object>"
-
-
-def _safe_state(raw: bytes):
-    class _Restricted(pickle.Unpickler):
-        def find_class(self, module, name):
-            raise pickle.UnpicklingError(f"global '{module}.{name}' is forbidden in an RNG state")
-    import io
-    return _Restricted(io.BytesIO(raw)).load()
-
-
-default_generator = Generator()
+from .. import _random as _R  # noqa: E402
+from .._random import Generator, default_generator  # noqa: E402,F401
 
 
 def manual_seed(seed) -> Generator:
-    """Seed the default generator (and the CUDA one when present)."""
+    """Seed the default generator (torch's mt19937 stream: same seed, same numbers as torch on CPU)."""
     return default_generator.manual_seed(seed)
 
 
@@ -360,6 +368,7 @@ def initial_seed() -> int:
 
 
 def get_rng_state() -> Tensor:
+    """The default generator's state as a uint8 tensor in torch's layout (loadable by torch.set_rng_state)."""
     return default_generator.get_state()
 
 
@@ -368,31 +377,33 @@ def set_rng_state(new_state: Tensor) -> None:
 
 
 def _rng(generator):
-    return (generator or default_generator)._rng
+    """A numpy-Generator-like view of `generator` (or the default one) for internal callers."""
+    return _R.NumpyStyle(_R.gen(generator))
 
 
-def _float_sample(fn, shape, dtype):
+def _float_dtype(dtype):
     nd = _np_dtype(dtype)
     if nd.kind != "f":
         raise RuntimeError(f"\"check_uniform_bounds\" not implemented for '{_dtype.from_np(nd).name}'")
-    arr = fn(shape, np.float32 if nd == np.float16 else nd)
-    return arr.astype(nd, copy=False)
+    return nd
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False, **kw) -> Tensor:
-    """Uniform samples from [0, 1)."""
+    """Uniform samples from [0, 1) (torch's stream)."""
     shape = _size_args(_sized(size, kw))
-    arr = _float_sample(lambda s, d: _rng(generator).random(s, dtype=d), shape, dtype)
+    arr = _R.uniform(_R.gen(generator), shape, _float_dtype(dtype))
     return _finish(arr, None, device, requires_grad)
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, **kw) -> Tensor:
-    """Standard normal samples."""
+    """Standard normal samples (torch's stream)."""
     shape = _size_args(_sized(size, kw))
-    arr = _float_sample(lambda s, d: _rng(generator).standard_normal(s, dtype=d), shape, dtype)
-    return _finish(arr, None, device, requires_grad)
+    nd = _np_dtype(dtype)
+    if nd.kind != "f":
+        raise RuntimeError(f"\"normal_kernel_cpu\" not implemented for '{_dtype.from_np(nd).name}'")
+    return _finish(_R.normal(_R.gen(generator), shape, nd), None, device, requires_grad)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -407,98 +418,102 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
         raise TypeError("randint() missing required argument 'high'")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    arr = _rng(generator).integers(low, high, tuple(size), dtype=np.int64)
-    return _finish(arr.astype(_np_dtype(dtype, _dtype.int64), copy=False), None, device, requires_grad)
+    arr = _R.random_from_to(_R.gen(generator), _size_args((size,)), _np_dtype(dtype, _dtype.int64),
+                            builtins.int(low), builtins.int(high))
+    return _finish(arr, None, device, requires_grad)
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
-    return _finish(_rng(generator).permutation(n).astype(_np_dtype(dtype, _dtype.int64)), None, device,
+    """A random permutation of 0..n-1 (torch's CPU swap sequence)."""
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    return _finish(_R.randperm(_R.gen(generator), n).astype(_np_dtype(dtype, _dtype.int64)), None, device,
                    requires_grad)
 
 
-def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
+def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None) -> Tensor:
     dt, dev = _like(input, dtype, device)
-    return rand(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+    return rand(input.shape, generator=generator, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
-def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
+def randn_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None) -> Tensor:
     dt, dev = _like(input, dtype, device)
-    return randn(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+    return randn(input.shape, generator=generator, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
-                 memory_format=None) -> Tensor:
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None, device=None,
+                 requires_grad=False, memory_format=None) -> Tensor:
     if high is None:
         low, high = 0, low
     dt, dev = _like(input, dtype, device)
-    return randint(low, high, input.shape, dtype=dt, device=dev)
+    return randint(low, high, input.shape, generator=generator, dtype=dt, device=dev)
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
            requires_grad=False) -> Tensor:
-    """Normal samples; `mean`/`std` may be tensors (elementwise) or floats with `size`."""
+    """Normal samples; `mean`/`std` may be tensors (elementwise) or floats with `size` (torch's stream)."""
     tm, ts = isinstance(mean, Tensor), isinstance(std, Tensor)
+    g = _R.gen(generator)
     if not tm and not ts:
         if size is None:
             raise TypeError("normal() missing required argument 'size'")
-        shape = _size_args((size,))
-        arr = _float_sample(lambda s, d: _rng(generator).standard_normal(s, dtype=d), shape, dtype)
-        return _finish(arr * np.asarray(std, arr.dtype) + np.asarray(mean, arr.dtype), None, device, requires_grad)
+        if not std >= 0.0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+        arr = _R.normal(g, _size_args((size,)), _float_dtype(dtype), mean, std)
+        return _finish(arr, None, device, requires_grad)
     ref = mean if tm else std
-    m = mean._data if tm else mean
-    s = std._data if ts else std
-    if ts and (std._data < 0).any():
+    if ts and (np.asarray(std._data) < 0).any():
         raise RuntimeError("normal expects all elements of std >= 0.0")
-    shape = np.broadcast_shapes(np.shape(m), np.shape(s))
-    z = _rng(generator).standard_normal(shape, dtype=ref._data.dtype if ref._data.dtype != np.float16
-                                        else np.float32).astype(ref._data.dtype)
-    return _make(to_device(z, ref.device) * s + m)
+    if not ts and not std >= 0.0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+    shape = np.broadcast_shapes(np.shape(mean._data) if tm else (), np.shape(std._data) if ts else ())
+    nd = ref._data.dtype
+    if not ts:  # torch: output.normal_(0, std).add_(mean)
+        z = _R.normal(g, shape, nd, 0.0, std)
+        return _make(to_device(z, ref.device) + mean._data)
+    z = _R.normal(g, shape, nd)  # torch: output.normal_(0, 1).mul_(std).add_(mean)
+    return _make(to_device(z, ref.device) * std._data + (mean._data if tm else nd.type(mean)))
 
 
 def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
-    """Samples 1 with probability `input` (or `p`), else 0, in input's dtype."""
-    prob = input._data if p is None else np.full(input._data.shape, p)
-    u = _rng(generator).random(prob.shape)
-    return _make(to_device((u < np.asarray(prob if isinstance(prob, np.ndarray) else prob.get()))
-                           .astype(input._data.dtype), input.device))
+    """Samples 1 with probability `input` (or `p`), else 0, in input's dtype (torch's stream)."""
+    g = _R.gen(generator)
+    if p is None:
+        res = _R.bernoulli_tensor(g, np.asarray(input._data))
+    else:
+        res = _R.bernoulli_scalar(g, input._data.shape, builtins.float(p))
+    return _make(to_device(res.astype(input._data.dtype), input.device))
 
 
 def poisson(input, generator=None) -> Tensor:
-    return _make(_rng(generator).poisson(np.asarray(input._data)).astype(input._data.dtype))
+    """Poisson samples (numpy's sampler seeded from one draw of the stream: not torch's values)."""
+    seed_ = builtins.int(_R.gen(generator).random64(1)[0])
+    rng = np.random.default_rng(seed_)
+    return _make(rng.poisson(np.asarray(input._data)).astype(input._data.dtype))
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None) -> Tensor:
-    """Draw category indices from (rows of) non-negative weights."""
-    w = np.asarray(input._data, dtype=np.float64)
+    """Draw category indices from (rows of) non-negative weights (torch's CPU algorithm and stream)."""
+    w = np.asarray(input._data)
     one = w.ndim == 1
     if w.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     w = w.reshape(1, -1) if one else w
     if (w < 0).any() or not np.isfinite(w).all():
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    total = w.sum(1, keepdims=True)
-    if (total == 0).any():
+    if (w.sum(1, dtype=np.float64) == 0).any():
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    rows, n = w.shape
-    rng = _rng(generator)
-    if replacement:
-        cdf = np.cumsum(w / total, axis=1)
-        cdf[:, -1] = 1.0
-        u = rng.random((rows, num_samples))
-        off = np.arange(rows)[:, None] * 2.0
-        idx = np.searchsorted((cdf + off).ravel(), (u + off).ravel(), side="right").reshape(rows, num_samples)
-        idx -= np.arange(rows)[:, None] * n
-        idx = np.minimum(idx, n - 1)
-    else:
+    n = w.shape[1]
+    if not replacement:
         if num_samples > n:
             raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
         if ((w > 0).sum(1) < num_samples).any():
             raise RuntimeError("invalid multinomial distribution (with replacement=False, not enough non-negative "
                                "category to sample)")
-        with np.errstate(divide="ignore"):
-            keys = np.log(w) - np.log(-np.log(rng.random(w.shape)))  # Gumbel-top-k == sequential sampling
-        idx = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
-    idx = idx.astype(np.int64)
+    idx = _R.multinomial(_R.gen(generator), w if w.dtype.kind == "f" else w.astype(np.float32), num_samples,
+                         replacement)
     return _make(to_device(idx[0] if one else idx, input.device))
 
 
@@ -508,37 +523,75 @@ def _fill_(t: Tensor, arr) -> Tensor:
     return write_nograd(t, arr)
 
 
+def _draw(t: Tensor, fn):
+    """fn(shape, to_order) sampled in t's memory order (the order torch's kernels walk a strided tensor), returned
+    laid out like t; to_order(x) permutes an array shaped like t into that order."""
+    a = t._data
+    if a.ndim < 2 or a.flags.c_contiguous:
+        return fn(a.shape, lambda x: x)
+    order = sorted(range(a.ndim), key=lambda i: -abs(a.strides[i]))
+    vals = fn(tuple(a.shape[i] for i in order), lambda x: np.transpose(x, order))
+    return np.transpose(vals, np.argsort(order))
+
+
+def _check_float_fill(t, kernel):
+    if t._data.dtype.kind != "f":
+        from ._base import not_implemented
+        raise not_implemented(kernel, t._data)
+
+
 def uniform_(t, a=0.0, b=1.0, *, generator=None):
-    r = _rng(generator).random(t.shape, dtype=np.float64)
-    return _fill_(t, r * (b - a) + a)
+    _check_float_fill(t, "check_uniform_bounds")
+    if not (math.isfinite(a) and math.isfinite(b)):
+        raise RuntimeError(f"{'from' if not math.isfinite(a) else 'to'} is out of bounds for "
+                           f"{t.dtype.name.replace('32', '').replace('64', '')}")
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
+    g, nd = _R.gen(generator), t._data.dtype
+    return _fill_(t, _draw(t, lambda s, _: _R.uniform(g, s, nd, a, b)))
 
 
 def normal_(t, mean=0.0, std=1.0, *, generator=None):
-    return _fill_(t, _rng(generator).standard_normal(t.shape) * std + mean)
+    _check_float_fill(t, "normal_kernel_cpu")
+    if not std >= 0.0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+    g, nd, contig = _R.gen(generator), t._data.dtype, t.is_contiguous()
+    return _fill_(t, _draw(t, lambda s, _: _R.normal(g, s, nd, mean, std, contig)))
 
 
 def random_(t, from_=0, to=None, *, generator=None):
+    g = _R.gen(generator)
+    if to is None and from_ == 0:
+        return _fill_(t, _draw(t, lambda s, _: _R.random_full(g, s, t._data.dtype)))
     if to is None:
-        from_, to = 0, from_ if from_ else (2 ** 24 if t._data.dtype.kind == "f" else np.iinfo(t._data.dtype).max)
-    return _fill_(t, _rng(generator).integers(from_, to, t.shape))
+        from_, to = 0, from_
+    lo, hi = builtins.int(from_), builtins.int(to)
+    return _fill_(t, _draw(t, lambda s, _: _R.random_from_to(g, s, t._data.dtype, lo, hi)))
 
 
 def bernoulli_(t, p=0.5, *, generator=None):
-    prob = p._data if isinstance(p, Tensor) else p
-    return _fill_(t, _rng(generator).random(t.shape) < np.asarray(prob))
+    g = _R.gen(generator)
+    if isinstance(p, Tensor):
+        pb = np.broadcast_to(np.asarray(p._data), t.shape)
+        return _fill_(t, _draw(t, lambda s, perm: _R.bernoulli_tensor(g, perm(pb))))
+    return _fill_(t, _draw(t, lambda s, _: _R.bernoulli_scalar(g, s, builtins.float(p))))
 
 
 def exponential_(t, lambd=1.0, *, generator=None):
-    return _fill_(t, _rng(generator).exponential(1.0 / lambd, t.shape))
+    g = _R.gen(generator)
+    return _fill_(t, _draw(t, lambda s, _: _R.exponential(g, math.prod(s), lambd).reshape(s)))
 
 
 def geometric_(t, p, *, generator=None):
-    return _fill_(t, _rng(generator).geometric(p, t.shape))
+    g = _R.gen(generator)
+    return _fill_(t, _draw(t, lambda s, _: _R.geometric(g, math.prod(s), p).reshape(s)))
 
 
 def log_normal_(t, mean=1.0, std=2.0, *, generator=None):
-    return _fill_(t, _rng(generator).lognormal(mean, std, t.shape))
+    g = _R.gen(generator)
+    return _fill_(t, _draw(t, lambda s, _: _R.log_normal(g, math.prod(s), mean, std).reshape(s)))
 
 
 def cauchy_(t, median=0.0, sigma=1.0, *, generator=None):
-    return _fill_(t, median + sigma * _rng(generator).standard_cauchy(t.shape))
+    g = _R.gen(generator)
+    return _fill_(t, _draw(t, lambda s, _: _R.cauchy(g, math.prod(s), median, sigma).reshape(s)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from .. import _dtype
-from ._base import Node, Tensor, _make, binary_operands, np, xp
+from ._base import Node, Tensor, _make, binary_operands, not_implemented, np, scalar_name, xp
 
 
 def _sum_to(g: Tensor, shape) -> Tensor:
@@ -220,9 +220,16 @@ class RsubBackward1(Node):
         return -g if self.alpha == 1 else g * -self.alpha
 
 
+def _check_alpha(a, b, alpha):
+    if isinstance(alpha, float) and all(not isinstance(t, Tensor) or t._data.dtype.kind in "biu" for t in (a, b)):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+
+
 def add(input, other, *, alpha=1):
     """input + alpha * other."""
     a, b = binary_operands(input, other)
+    if alpha != 1:
+        _check_alpha(a, b, alpha)
     if not isinstance(a, Tensor):  # scalar + tensor: commute
         return AddBackward0.apply(b if alpha == 1 else mul(b, alpha), a)
     return AddBackward0.apply(a, b, alpha) if alpha != 1 else AddBackward0.apply(a, b)
@@ -231,6 +238,8 @@ def add(input, other, *, alpha=1):
 def sub(input, other, *, alpha=1):
     """input - alpha * other."""
     a, b = binary_operands(input, other)
+    if alpha != 1:
+        _check_alpha(a, b, alpha)
     if not isinstance(a, Tensor):
         return RsubBackward1.apply(b, a, alpha)
     if a._data.dtype.kind == "b" and isinstance(b, Tensor) and b._data.dtype.kind == "b":
@@ -380,13 +389,36 @@ def minimum(input, other):
     return MinimumBackward0.apply(a, b)
 
 
-fmax, fmin = maximum, minimum
+def _fminmax(input, other, keep_a):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"f{'max' if keep_a is ge else 'min'}(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(other).__name__}")
+    a, b = binary_operands(input, other)
+    a = a if isinstance(a, Tensor) else as_t(a, b)
+    b = b if isinstance(b, Tensor) else as_t(b, a)
+    if a._data.dtype.kind != "f":
+        return maximum(a, b) if keep_a is ge else minimum(a, b)
+    return where(b.isnan() | keep_a(a, b), a, b)  # NaN only where both are NaN
+
+
+def fmax(input, other):
+    """Elementwise maximum that ignores NaN (NaN only where both are NaN)."""
+    return _fminmax(input, other, ge)
+
+
+def fmin(input, other):
+    """Elementwise minimum that ignores NaN (NaN only where both are NaN)."""
+    return _fminmax(input, other, le)
 
 
 def _nograd(fn, *args):
     """Run a non-differentiable elementwise function on tensor/scalar arguments."""
     arrs = [a._data if isinstance(a, Tensor) else a for a in args]
-    out = fn(*arrs)
+    try:
+        out = fn(*arrs)
+    except ValueError as e:
+        from ..autograd.graph import _shape_message
+        raise RuntimeError(_shape_message(e, arrs)) from None
     return _make(out if type(out) is np.ndarray or not isinstance(out, np.generic) else np.asarray(out))
 
 
@@ -426,7 +458,7 @@ def _bitwise(name):
         a, b = binary_operands(input, other)
         t = a if isinstance(a, Tensor) else b
         if t._data.dtype.kind == "f":
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{t.dtype.name.capitalize()}'")
+            raise not_implemented(f"{name}_cpu", t._data)
         return _nograd(getattr(xp(t._data), name), a, b)
     op.__name__ = name
     return op
@@ -471,10 +503,12 @@ def equal(input, other) -> bool:
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
-    return bool(xp(input._data).allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return bool(isclose(input, other, rtol, atol, equal_nan).all())
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    if isinstance(other, Tensor) and input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"{scalar_name(input._data)} did not match {scalar_name(other._data)}")
     return _nograd(lambda x, y: xp(x).isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan), input, other)
 
 
@@ -559,9 +593,26 @@ def relu(input):
     """max(input, 0)."""
     return ReluBackward0.apply(input)
 reciprocal = _unary("ReciprocalBackward0", lambda m, a: 1 / a, lambda g, x, o: -g * o * o, save_out=True)
-neg = _unary("NegBackward0", lambda m, a: -a, lambda g, x, o: -g, float_only=False)
+_neg = _unary("NegBackward0", lambda m, a: -a, lambda g, x, o: -g, float_only=False)
+_abs = _unary("AbsBackward0", lambda m, a: m.abs(a), lambda g, x, o: g * x.sign(), float_only=False)
+
+
+def neg(input):
+    """-input (not for bool tensors, as in torch)."""
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+    return _neg(input)
+
+
+def abs(input):
+    """|input| (not for bool tensors, as in torch)."""
+    if input._data.dtype.kind == "b":
+        raise not_implemented("abs_cpu", input._data)
+    return _abs(input)
+
+
 negative = neg
-abs = _unary("AbsBackward0", lambda m, a: m.abs(a), lambda g, x, o: g * x.sign(), float_only=False)
 absolute = abs
 sign = _unary("SignBackward0", lambda m, a: m.nan_to_num(m.sign(a), nan=0.0) if a.dtype.kind == "f" else m.sign(a),
               lambda g, x, o: g * 0, float_only=False)
@@ -648,6 +699,13 @@ class LerpBackward0(Node):
 
 def lerp(input, end, weight):
     """input + weight * (end - input)."""
+    if not isinstance(end, Tensor):
+        raise TypeError(f"lerp(): argument 'end' must be Tensor, not {type(end).__name__}")
+    if end._data.dtype != input._data.dtype:
+        raise RuntimeError(f"expected dtype {input.dtype.name} for `end` but got dtype {end.dtype.name}")
+    if input._data.dtype.kind != "f":
+        raise not_implemented("lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar",
+                              input._data)
     a, b = binary_operands(input, end)
     if isinstance(weight, Tensor) and weight.dtype is not a.dtype:
         weight = weight.to(a.dtype)
@@ -758,6 +816,9 @@ def where(condition, input=None, other=None):
     if condition._data.dtype.kind != "b":
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{condition.dtype.name.capitalize()}")
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):  # two scalars: 0-d tensors promote
+        from .creation import tensor
+        input, other = tensor(input, device=condition.device), tensor(other, device=condition.device)
     a, b = binary_operands(input, other)
     if not isinstance(a, Tensor):
         a = as_t(a, b)

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import builtins
+import math
+import numbers
 
 from .._backend import scatter_add as _scatter_add
-from ._base import Node, Tensor, _make, check_device, np, wrap_dim, xp
+from ._base import Node, Tensor, _make, check_device, not_implemented, np, scalar_name as _sname, wrap_dim, xp
 from .reduce import return_types
 
 _BASIC = (builtins.int, slice, type(None), type(Ellipsis), builtins.bool)
@@ -29,8 +31,10 @@ def _to_index(i, m):
         if a.dtype.kind not in "biu":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         return a
-    if isinstance(i, np.ndarray):
-        return i
+    if isinstance(i, (str, bytes, float)):
+        raise TypeError(f"new(): invalid data type '{type(i).__name__}'") if not isinstance(i, float) else \
+            IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+                       "indices (got float)")
     return i
 
 
@@ -158,9 +162,26 @@ class IndexPutBackward0(Node):
 
 def setitem(self, idx, value):
     """Tensor.__setitem__: an in-place index_put (recorded by autograd when a value requires grad)."""
-    from .inplace import needs_graph, inplace
+    from .inplace import check_overlap, check_partial_overlap, needs_graph, inplace
     m = xp(self._data)
-    index, _ = convert_index(idx, m)
+    for t in (idx if isinstance(idx, tuple) else (idx,)):
+        if isinstance(t, Tensor) and m.may_share_memory(t._data, self._data):
+            raise RuntimeError("unsupported operation: some elements of the input tensor and the written-to tensor "
+                               "refer to a single memory location. Please clone() the tensor before performing the "
+                               "operation.")
+    index, basic = convert_index(idx, m)
+    view = self._data[index] if basic else None  # basic indexing: the written-to view
+    if view is not None and 0 in view.strides:  # torch refuses a copy that lands twice in one place
+        check_overlap(view)
+    if isinstance(value, Tensor):
+        if view is not None:
+            check_partial_overlap(view, value._data)
+        elif m.may_share_memory(self._data, value._data):
+            raise RuntimeError("unsupported operation: some elements of the input tensor and the written-to tensor "
+                               "refer to a single memory location. Please clone() the tensor before performing the "
+                               "operation.")
+    if not isinstance(value, (Tensor, numbers.Number, np.generic)):
+        raise TypeError(f"can't assign a {type(value).__name__} to a ember.{self.type().split('.')[-1]}")
     if isinstance(value, Tensor):
         check_device(self, value)
         if value.dtype is not self.dtype:
@@ -236,6 +257,9 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 def index_copy(input, dim, index, source):
     d = wrap_dim(dim, input._data.ndim)
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but got (self) "
+                           f"{_sname(input._data)} and (source) {_sname(source._data)}")
     idx = (slice(None),) * d + (index,)
     return index_put(input, idx, source)
 
@@ -326,18 +350,28 @@ class ScatterAddBackward0(ScatterBackward0):
     pass
 
 
+def _check_src(input, index, src, d, name):
+    """torch's scatter checks on `src`: same dtype as self, and at least as large as index in every dim."""
+    if src._data.dtype != input._data.dtype:
+        raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
+    if index._data.ndim == src._data.ndim and any(si > ss for si, ss in zip(index._data.shape, src._data.shape)):
+        raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self {list(input.shape)} apart "
+                           f"from dimension {d} and to be no larger size than src {list(src.shape)}")
+
+
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     """out = input with out[index[i][j]][j] = src[i][j] (dim 0), or a scalar `value`."""
     if src is None:
         src = value
     d = _gather_checks(input, dim, index, "scatter") if input._data.ndim else 0
     if isinstance(src, Tensor):
-        src = src.to(input.dtype)
+        _check_src(input, index, src, d, "scatter")
     return ScatterBackward0.apply(input, src, d, index._data, reduce)
 
 
 def scatter_add(input, dim, index, src):
     d = _gather_checks(input, dim, index, "scatter_add") if input._data.ndim else 0
+    _check_src(input, index, src, d, "scatter_add")
     return ScatterAddBackward0.apply(input, src.to(input.dtype), d, index._data, "add")
 
 
@@ -387,7 +421,8 @@ def masked_select(input, mask):
     """1-D tensor of the entries where `mask` (broadcast) is True."""
     if mask._data.dtype.kind != "b":
         raise RuntimeError("masked_select: expected BoolTensor for mask")
-    shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
+    from .shape import broadcast_tensors
+    shape = broadcast_tensors(input, mask)[0]._data.shape
     x = input.expand(shape) if input._data.shape != shape else input
     mk = mask._data if mask._data.shape == shape else xp(mask._data).broadcast_to(mask._data, shape)
     return IndexBackward0.apply(x, (mk,))
@@ -464,6 +499,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
 
 def kthvalue(input, k, dim=-1, keepdim=False):
     d = wrap_dim(dim, input._data.ndim)
+    if not 1 <= k <= (input._data.shape[d] if input._data.ndim else 1):
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     s = sort(input, d)
     v, i = s.values.narrow(d, k - 1, 1), s.indices.narrow(d, k - 1, 1)
     if not keepdim:
@@ -471,22 +508,13 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     return return_types.kthvalue(v, i)
 
 
-def median(input, dim=None, keepdim=False):
-    """Lower median (torch's convention), with indices when `dim` is given."""
-    if dim is None:
-        flat = input.reshape(-1)
-        return kthvalue(flat, (flat.shape[0] + 1) // 2, 0).values
-    d = wrap_dim(dim, input._data.ndim)
-    r = kthvalue(input, (input._data.shape[d] + 1) // 2, d, keepdim)
-    return return_types.median(r.values, r.indices)
-
-
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """Sorted unique values (optionally inverse indices and counts)."""
     a = input._data
     m = xp(a)
+    kw = {"equal_nan": False} if dim is None and m is np else {}  # torch keeps every NaN apart
     res = m.unique(a if dim is not None else a.reshape(-1), return_inverse=True, return_counts=True,
-                   axis=None if dim is None else wrap_dim(dim, a.ndim))
+                   axis=None if dim is None else wrap_dim(dim, a.ndim), **kw)
     vals, inv, counts = res
     out = [_make(vals)]
     if return_inverse:
@@ -515,8 +543,14 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
 def bincount(input, weights=None, minlength=0):
     """Counts of each non-negative integer value (weighted sums when `weights` is given)."""
     a = input._data
-    if a.ndim != 1 or a.dtype.kind not in "iu":
+    if a.dtype.kind not in "iu":
+        raise not_implemented("bincount_cpu", a)
+    if a.ndim != 1:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    if weights is not None and weights._data.shape != a.shape:
+        raise RuntimeError("weights should be 1-d and have the same length as input")
     if a.size and a.min() < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     m = xp(a)
@@ -531,11 +565,17 @@ def histc(input, bins=100, min=0, max=0):
     """Histogram with equal-width bins over [min, max] (data range when both are 0)."""
     a = input._data
     if a.dtype.kind != "f":
-        raise RuntimeError("torch.histc: input tensor must be floating point")
+        raise not_implemented("histogram_cpu", a)
     m = xp(a)
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     lo, hi = float(min), float(max)
     if lo == hi and a.size:
         lo, hi = float(a.min()), float(a.max())
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
+    if lo > hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
     if lo == hi:
         lo, hi = lo - 1, hi + 1
     counts, _ = m.histogram(a, bins=bins, range=(lo, hi))
@@ -546,6 +586,16 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
     s = sorted_sequence._data
     v = values._data if isinstance(values, Tensor) else values
     sd = side or ("right" if right else "left")
+    if sd not in ("left", "right"):
+        raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {sd}")
+    if side is not None and right and side == "left":
+        raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, got side of left while "
+                           "right was True")
+    if s.ndim > 1 and (not isinstance(values, Tensor) or values._data.shape[:-1] != s.shape[:-1]):
+        raise RuntimeError(f"torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+                           f"dimensions of boundaries tensor and input value tensor must match, but we got boundaries "
+                           f"tensor {list(s.shape)} and input value tensor "
+                           f"{list(values.shape) if isinstance(values, Tensor) else []}")
     m = xp(s)
     if s.ndim == 1:
         r = m.searchsorted(s, v, side=sd)

@@ -1,6 +1,7 @@
 """Linear algebra: matmul family, addmm, outer, einsum."""
 from __future__ import annotations
 
+import builtins
 import string
 
 from ._base import Node, Tensor, binary_operands, check_device, np, xp
@@ -265,6 +266,8 @@ def inner(input, other):
 def tensordot(a, b, dims=2):
     """Contract `dims` trailing dims of a with leading dims of b (or explicit dim lists)."""
     if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
         da = list(range(a.ndim - dims, a.ndim))
         db = list(range(dims))
     else:
@@ -387,7 +390,13 @@ def cross(input, other, dim=None):
     """Cross product of 3-vectors along `dim` (the first dim of size 3 when None)."""
     a, b = binary_operands(input, other)
     if dim is None:
-        dim = next(i for i, s in enumerate(np.broadcast_shapes(tuple(a.shape), tuple(b.shape))) if s == 3)
+        shape = a.shape if a.shape == b.shape else (a.shape if 3 in a.shape else b.shape)
+        dim = next((i for i, s in enumerate(shape) if s == 3), -1)
+    for t in (a, b):
+        if t.ndim == 0 or t.shape[dim] != 3:
+            d = dim % builtins.max(t.ndim, 1)
+            raise RuntimeError(f"linalg.cross: inputs dimension {d} must have length 3. Got "
+                               f"{a.shape[d] if a.ndim else 0} and {b.shape[d] if b.ndim > d else 0}")
     a0, a1, a2 = a.unbind(dim)
     b0, b1, b2 = b.unbind(dim)
     from .shape import stack
@@ -401,6 +410,11 @@ def dist(input, other, p: float = 2):
 
 def cdist(x1, x2, p: float = 2.0, compute_mode=None):
     """Pairwise p-norm distances between the rows of x1 (.., P, M) and x2 (.., R, M)."""
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    for name, x in (("X1", x1), ("X2", x2)):
+        if x.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {x.ndim}D")
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
     d = x1.unsqueeze(-2) - x2.unsqueeze(-3)

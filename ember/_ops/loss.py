@@ -454,6 +454,8 @@ class BinaryCrossEntropyBackward0(Node):
         m = xp(x)
         if not ((x >= 0) & (x <= 1)).all():
             raise RuntimeError("all elements of input should be between 0 and 1")
+        if not ((t >= 0) & (t <= 1)).all():
+            raise RuntimeError("all elements of target should be between 0 and 1")
         ctx.reduction, ctx.n = reduction, x.size
         loss = (t - 1) * m.maximum(m.log1p(-x), -100) - t * m.maximum(m.log(x), -100)
         if w is not None:
@@ -544,6 +546,12 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     reduction = _reduction(reduction, size_average, reduce)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.size()}) must be the same as input size ({input.size()})")
+    if input._data.dtype.kind != "f":
+        from ._base import not_implemented
+        raise not_implemented("log_sigmoid_cpu", input._data)
+    if target._data.dtype.kind != "f":
+        raise RuntimeError(f"result type {_LEGACY[input.dtype.name]} can't be cast to the desired output type "
+                           f"{_LEGACY[target.dtype.name]}")
     input, target = binary_operands(input, target)
     for extra in (weight, pos_weight):
         if extra is not None:

@@ -15,8 +15,8 @@ from ..autograd.graph import _shape_message
 from . import elementwise as E
 from . import reduce as R
 from . import shape as S
-from ._base import Node, Tensor, _make, np, wrap_dim, xp
-from .creation import _rng
+from ._base import Node, Tensor, _make, not_implemented, np, wrap_dim, xp
+from .. import _random
 from .inplace import inplace as _inplace
 from .linalg import addmm
 
@@ -152,6 +152,8 @@ MishBackward0 = _pointwise(
 
 
 def _act(node, input: Tensor, inplace: bool, **kw) -> Tensor:
+    if input._data.dtype.kind != "f" and node in _FLOAT_KERNELS:
+        raise not_implemented(_FLOAT_KERNELS[node], input._data)
     if inplace:
         return _inplace(input, lambda t: node.apply(t, **kw))
     return node.apply(input, **kw)
@@ -256,6 +258,8 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     r"""log(1 + exp(beta * x)) / beta, linear where beta * x > threshold (computed without overflow)."""
+    if input._data.dtype.kind != "f":
+        raise not_implemented("softplus_cpu", input._data)
     return SoftplusBackward0.apply(input, beta=beta, threshold=threshold)
 
 
@@ -288,6 +292,8 @@ def tanhshrink(input: Tensor) -> Tensor:
 
 def logsigmoid(input: Tensor) -> Tensor:
     r"""log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
+    if input._data.dtype.kind != "f":
+        raise not_implemented("log_sigmoid_cpu", input._data)
     return LogSigmoidBackward0.apply(input)
 
 
@@ -417,6 +423,8 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     r"""x * Phi(x), Phi the standard normal CDF; approximate='tanh' uses 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))."""
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
+    if input._data.dtype.kind != "f":
+        raise not_implemented("GeluKernelImpl", input._data)
     return GeluBackward0.apply(input, approximate)
 
 
@@ -517,11 +525,9 @@ def _check_p(p):
 
 
 def _keep_mask(input: Tensor, shape, p: float):
-    """Bernoulli(1 - p) samples from ember's seeded generator, as an array like `input` (dtype, device)."""
+    """Bernoulli(1 - p) samples drawn as torch's `empty_like(input).bernoulli_(1 - p)`, as an array like `input`."""
     a = input._data
-    wide = a.dtype if a.dtype in (np.float32, np.float64) else np.float32
-    keep = _rng(None).random(shape, dtype=wide) >= p
-    keep = keep.astype(a.dtype)
+    keep = _random.bernoulli_scalar(_random.default_generator, shape, 1 - p).astype(a.dtype)
     return keep if isinstance(a, np.ndarray) else to_device(keep, input.device)
 
 
@@ -1108,3 +1114,8 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
         acc = acc + padded.narrow(1, j, c)
     div = (acc * (alpha / size) + k) ** beta
     return input / div
+
+
+# torch has no integer kernel for these activations: NotImplementedError naming the kernel, as torch does.
+_FLOAT_KERNELS = {LeakyReluBackward0: "leaky_relu_cpu", EluBackward0: "elu_cpu", CeluBackward0: "elu_cpu",
+                  HardswishBackward0: "hardswish_cpu", SiluBackward0: "silu_cpu", MishBackward0: "mish_cpu"}

@@ -26,6 +26,9 @@ class return_types:  # noqa: N801 - torch's namespace name
     mode = _return_type("mode", ["values", "indices"])
     kthvalue = _return_type("kthvalue", ["values", "indices"])
     aminmax = _return_type("aminmax", ["min", "max"])
+    nanmedian = _return_type("nanmedian", ["values", "indices"])
+    cummax = _return_type("cummax", ["values", "indices"])
+    cummin = _return_type("cummin", ["values", "indices"])
 
 
 def _keep_shape(shape, dims):
@@ -123,7 +126,12 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is None and input._data.dtype.kind not in "fc":
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
                            f"complex dtype. Got: {_LEGACY[input.dtype.name]}")
+    if dtype is not None and _dtype.to_np(dtype).kind not in "fc":
+        raise RuntimeError("mean(): could not infer output dtype. Optional dtype must be either a floating point or "
+                           f"complex dtype. Got: {_LEGACY[_dtype.from_np(_dtype.to_np(dtype)).name]}")
     dims = dims_of(dim, input._data.ndim)
+    if dim is not None and not isinstance(dim, int) and len(dim) == 0:
+        dims = tuple(range(input._data.ndim))
     cls = MeanBackward0 if dim is None else MeanBackward1
     return cls.apply(input, dims, keepdim, None if dtype is None else _dtype.to_np(dtype))
 
@@ -323,7 +331,7 @@ class VarBackward0(Node):
         m = xp(a)
         mu = a.sum(axis=dims, keepdims=True) / m.asarray(ctx.n, a.dtype)
         d = a - mu
-        return ((d * d).sum(axis=dims, keepdims=keepdim) / m.asarray(ctx.n - correction, a.dtype)
+        return ((d * d).sum(axis=dims, keepdims=keepdim) / m.asarray(builtins.max(ctx.n - correction, 0), a.dtype)
                 ).astype(a.dtype, copy=False)
 
     def _grad(self, g, x):
@@ -402,6 +410,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         return NormBackward1.apply(input, dims, keepdim)
     if p == "nuc":
         raise NotImplementedError("nuclear norm is not supported by ember")
+    if not isinstance(p, (int, float)):
+        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
     a = input.abs()
     if p == math.inf:
         return a.amax(dims, keepdim)
@@ -519,16 +529,6 @@ def cumprod(input, dim, *, dtype=None):
     return CumprodBackward0.apply(input, wrap_dim(dim, input._data.ndim), _acc_dtype(input, dtype))
 
 
-def cummax(input, dim):
-    a = input._data
-    d = wrap_dim(dim, a.ndim)
-    vals = xp(a).maximum.accumulate(a, axis=d)
-    n = a.shape[d]
-    ar = xp(a).arange(n).reshape((-1,) + (1,) * (a.ndim - d - 1))
-    idx = xp(a).maximum.accumulate(xp(a).where(a == vals, ar, 0), axis=d)
-    return return_types.max(input.gather(d, _make(idx.astype(np.int64))), _make(idx.astype(np.int64)))
-
-
 # ---- softmax family ---------------------------------------------------------------------------------------------
 class SoftmaxBackward0(Node):
     save_out = True
@@ -577,7 +577,7 @@ def _sm_input(input, dim, dtype, name):
     if dtype is not None:
         input = input.to(dtype)
     elif input._data.dtype.kind in "biu":
-        raise RuntimeError(f"\"{name}_lastdim_kernel_impl\" not implemented for '{_LEGACY[input.dtype.name]}'")
+        raise NotImplementedError(f"\"{name}_lastdim_kernel_impl\" not implemented for '{_LEGACY[input.dtype.name]}'")
     return input, wrap_dim(dim, input._data.ndim)
 
 

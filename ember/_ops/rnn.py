@@ -19,7 +19,7 @@ from ..autograd.engine import _Select
 from ..autograd.grad_mode import grad_enabled
 from .._backend import to_device
 from ._base import Node, Tensor, _make, np, xp
-from .creation import _rng
+from .. import _random
 from .shape import cat, stack
 
 __all__: list = []  # internal: used by ember.nn.modules.rnn
@@ -411,10 +411,12 @@ def rnn_layer(x, h0, w_ih, w_hh, b_ih, b_hh, *, bs, reverse=False, relu=False, s
 
 
 def _dropout(x: Tensor, p: float) -> Tensor:
-    """Inverted dropout between layers, drawn from ember's seeded generator."""
-    keep = _rng(None).random(x.shape) >= p
-    scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
-    mask = to_device((keep * scale).astype(x._data.dtype), x.device)
+    """Inverted dropout between layers, with torch's mask: bernoulli_(1 - p) divided by (1 - p)."""
+    nd = x._data.dtype.type
+    if p >= 1:  # torch multiplies by zero without drawing
+        return x * _make(to_device(np.zeros((), nd), x.device))
+    keep = _random.bernoulli_scalar(_random.default_generator, x.shape, 1 - p).astype(nd)
+    mask = to_device(keep / nd(1.0 - p), x.device)
     return x * _make(mask)
 
 

@@ -12,6 +12,9 @@ def _size_args(size) -> tuple:
     """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(Size)."""
     if len(size) == 1 and not isinstance(size[0], (int, np.integer, Tensor)):
         size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, (int, np.integer)) and not (isinstance(s, Tensor) and s._data.dtype.kind in "iu"):
+            raise TypeError(f"expected a tuple of ints for a size, but got an element of type {type(s).__name__}")
     return tuple(builtins.int(s) for s in size)
 
 
@@ -63,10 +66,10 @@ class UnsafeViewBackward0(Node):
 
 
 def view(input, *shape):
-    """Same data, new shape (must be compatible with the strides); `view(dtype)` is not supported."""
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list)):
-        if hasattr(shape[0], "np"):
-            raise NotImplementedError("Tensor.view(dtype) is not supported by ember")
+    """Same data, new shape (must be compatible with the strides), or `view(dtype)`: the bytes as another dtype."""
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list)) and hasattr(shape[0], "np"):
+        from .split import view_dtype
+        return view_dtype(input, shape[0])
     return ViewBackward0.apply(input, _infer(_size_args(shape), input._data.size, input._data.shape))
 
 
@@ -132,7 +135,11 @@ class PermuteBackward0(Node):
 
 def permute(input, *dims):
     nd = input._data.ndim
-    dims = tuple(wrap_dim(d, nd) for d in _size_args(dims))
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
+    dims = _size_args(dims)
+    if len(dims) == nd:
+        dims = tuple(wrap_dim(d, nd) for d in dims)
     if sorted(dims) != list(range(nd)):
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
                            f"length of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal to "
@@ -286,11 +293,21 @@ def broadcast_to(input, size):
 
 
 def broadcast_shapes(*shapes):
-    return tuple(np.broadcast_shapes(*[tuple(s) if not isinstance(s, int) else (s,) for s in shapes]))
+    shapes = [tuple(s) if not isinstance(s, int) else (s,) for s in shapes]
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise RuntimeError(f"Attempting to broadcast shapes that do not match: {shapes}") from None
 
 
 def broadcast_tensors(*tensors):
-    shape = broadcast_shapes(*[t.shape for t in tensors])
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    try:
+        shape = tuple(np.broadcast_shapes(*[t._data.shape for t in tensors]))
+    except ValueError as e:
+        from ..autograd.graph import _shape_message
+        raise RuntimeError(_shape_message(e, [t._data for t in tensors])) from None
     return tuple(expand(t, shape) for t in tensors)
 
 
@@ -366,7 +383,8 @@ def roll(input, shifts, dims=None):
     if isinstance(shifts, (list, tuple)):
         shifts = tuple(shifts)
     if dims is not None:
-        dims = tuple(dims) if isinstance(dims, (list, tuple)) else dims
+        nd = input._data.ndim
+        dims = tuple(wrap_dim(d, nd) for d in dims) if isinstance(dims, (list, tuple)) else wrap_dim(dims, nd)
         ns = len(shifts) if isinstance(shifts, tuple) else 1
         nd = len(dims) if isinstance(dims, tuple) else 1
         if ns != nd:
@@ -378,7 +396,11 @@ def roll(input, shifts, dims=None):
 
 def rot90(input, k=1, dims=(0, 1)):
     k %= 4
-    d0, d1 = dims
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    d0, d1 = (wrap_dim(d, input._data.ndim) for d in dims)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
     if k == 1:
         return flip(input, d1).transpose(d0, d1)
     if k == 2:
@@ -393,6 +415,8 @@ def narrow(input, dim, start, length):
     d = wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d]
     start = builtins.int(start)
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
     if start < 0:
         start += n
     if not 0 <= start <= n or start + length > n or length < 0:
@@ -403,51 +427,6 @@ def narrow(input, dim, start, length):
 def select(input, dim, index):
     d = wrap_dim(dim, input._data.ndim)
     return input[(slice(None),) * d + (builtins.int(index),)]
-
-
-def split(tensor, split_size_or_sections, dim=0):
-    """Split into chunks of a given size (or a list of sizes) along `dim`."""
-    d = wrap_dim(dim, tensor._data.ndim)
-    n = tensor._data.shape[d]
-    if isinstance(split_size_or_sections, int):
-        s = split_size_or_sections
-        sizes = [s] * (n // s) + ([n % s] if n % s else []) if s > 0 else [n]
-        if n == 0:
-            sizes = [0]
-    else:
-        sizes = list(split_size_or_sections)
-        if builtins.sum(sizes) != n:
-            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
-                               f"dimension {d}), but got split_sizes={sizes}")
-    out, start = [], 0
-    pre = (slice(None),) * d
-    for s in sizes:
-        out.append(tensor[pre + (slice(start, start + s),)])
-        start += s
-    return tuple(out)
-
-
-def split_with_sizes(tensor, split_sizes, dim=0):
-    return split(tensor, list(split_sizes), dim)
-
-
-def chunk(input, chunks, dim=0):
-    d = wrap_dim(dim, input._data.ndim)
-    n = input._data.shape[d]
-    size = -(-n // chunks) if n else 1
-    return split(input, builtins.max(size, 1), d) if n else (input,)
-
-
-def tensor_split(input, indices_or_sections, dim=0):
-    d = wrap_dim(dim, input._data.ndim)
-    n = input._data.shape[d]
-    if isinstance(indices_or_sections, int):
-        k = indices_or_sections
-        sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
-    else:
-        idx = [0] + [builtins.min(builtins.max(i, 0), n) for i in indices_or_sections] + [n]
-        sizes = [builtins.max(b - a, 0) for a, b in zip(idx, idx[1:])]
-    return split(input, sizes, d)
 
 
 def unbind(input, dim=0):
@@ -474,11 +453,21 @@ class CatBackward0(Node):
         return tuple(out)
 
 
+def _tensor_list(name, tensors):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
+                        f"{type(tensors).__name__}")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+    return list(tensors)
+
+
 def cat(tensors, dim=0):
     """Concatenate along an existing dim (1-D empty tensors are skipped, as torch does)."""
-    tensors = list(tensors)
+    tensors = _tensor_list("cat", tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     ref = next((t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)), tensors[0])
     if ref._data.ndim == 0:
         raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
@@ -514,7 +503,7 @@ class StackBackward0(Node):
 
 def stack(tensors, dim=0):
     """Stack equally-shaped tensors along a new dim."""
-    tensors = list(tensors)
+    tensors = _tensor_list("stack", tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     shp = tensors[0]._data.shape
@@ -532,19 +521,27 @@ def stack(tensors, dim=0):
 
 
 def hstack(tensors):
+    if not tensors:
+        raise RuntimeError("hstack expects a non-empty TensorList")
     tensors = [t if t.ndim else t.reshape(1) for t in tensors]
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
 def vstack(tensors):
+    if not tensors:
+        raise RuntimeError("vstack expects a non-empty TensorList")
     return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in tensors], 0)
 
 
 def dstack(tensors):
+    if not tensors:
+        raise RuntimeError("dstack expects a non-empty TensorList")
     return cat([t.reshape(1, -1, 1) if t.ndim == 1 else (t.unsqueeze(-1) if t.ndim == 2 else t) for t in tensors], 2)
 
 
 def column_stack(tensors):
+    if not tensors:
+        raise RuntimeError("column_stack expects a non-empty TensorList")
     return cat([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors], 1)
 
 
@@ -692,6 +689,15 @@ class AsStridedBackward0(Node):
 
 
 def as_strided(input, size, stride, storage_offset=0):
+    size, stride = tuple(size), tuple(stride)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    need = storage_offset + 1 + builtins.sum((n - 1) * s for n, s in zip(size, stride)) if 0 not in size else 0
+    if need > input._data.size:
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset "
+                           f"{storage_offset}, and itemsize {input._data.itemsize} requiring a storage size of "
+                           f"{need * input._data.itemsize} are out of bounds for storage of size "
+                           f"{input._data.size * input._data.itemsize}")
     return AsStridedBackward0.apply(input, tuple(size), tuple(stride), storage_offset)
 
 
@@ -719,6 +725,10 @@ class UnfoldBackward0(Node):
 
 def unfold(input, dimension, size, step):
     d = wrap_dim(dimension, input._data.ndim)
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
     if input._data.shape[d] < size:
         raise RuntimeError(f"maximum size for tensor at dimension {d} is {input._data.shape[d]} but size is {size}")
     return UnfoldBackward0.apply(input, d, size, step)
@@ -744,8 +754,15 @@ def meshgrid(*tensors, indexing: str = "ij"):
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     """Repeat each element (or slice along `dim`) `repeats` times; the one-argument form repeats indices."""
     from .index import index_select
+    if isinstance(repeats, Tensor) and repeats._data.ndim > 1:
+        raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+    if repeats is not None and not isinstance(repeats, (Tensor, int, np.integer)):
+        raise TypeError(f"repeat_interleave(): argument 'repeats' must be Tensor or int, not "
+                        f"{type(repeats).__name__}")
     if repeats is None:  # repeat_interleave(repeats): indices 0..n-1, each repeated
         r = input._data
+        if r.size and r.min() < 0:
+            raise RuntimeError("repeats can not be negative")
         return _make(xp(r).repeat(xp(r).arange(r.shape[0]), r).astype(np.int64))
     if dim is None:
         input, dim = input.reshape(-1), 0
@@ -753,16 +770,25 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     n = input._data.shape[d]
     m = xp(input._data)
     reps = repeats._data if isinstance(repeats, Tensor) else repeats
+    if (m.asarray(reps) < 0).any():
+        raise RuntimeError("repeats can not be negative")
+    if m.ndim(reps) == 1 and reps.shape[0] not in (1, n):
+        raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
+                           f"{reps.shape[0]} and input.size(0) = {n}")
     idx = m.repeat(m.arange(n), reps)
     return index_select(input, d, _make(idx.astype(np.int64)))
 
 
 def diff(input, n: int = 1, dim: int = -1, prepend=None, append=None):
     """n-th forward difference along `dim`."""
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
     if prepend is not None or append is not None:
         parts = [p for p in (prepend, input, append) if p is not None]
         input = cat(parts, dim)
     for _ in range(n):
         length = input.shape[dim]
+        if length == 0:
+            break
         input = narrow(input, dim, 1, length - 1) - narrow(input, dim, 0, length - 1)
     return input

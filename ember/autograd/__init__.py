@@ -110,3 +110,11 @@ def Variable(data, requires_grad=False):  # noqa: N802 - legacy torch name
     if requires_grad:
         data.requires_grad_(True)
     return data
+
+
+def __getattr__(name: str):
+    """``ember.autograd.profiler`` is imported on first use (it needs ember.profiler)."""
+    if name == "profiler":
+        import importlib
+        return importlib.import_module(".profiler", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,3 +8,4 @@ from .._ops.pool import *  # noqa: F401,F403
 from .._ops.batchnorm import *  # noqa: F401,F403
 from .._ops.padding import *  # noqa: F401,F403
 from .._ops.attention import *  # noqa: F401,F403
+from .._ops.sampling import *  # noqa: F401,F403

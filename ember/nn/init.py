@@ -15,9 +15,11 @@ __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_"
            "kaiming_normal", "orthogonal"]
 
 
-def _rng(generator):
-    from .._ops.creation import _rng as r
-    return r(generator)
+def _fill(method: str, tensor: Tensor, *args, generator=None) -> Tensor:
+    """Tensor.<method>_(*args) under no_grad, drawing from torch's stream like torch.nn.init."""
+    from .._ops import creation
+    with no_grad():
+        return getattr(creation, method)(tensor, *args, generator=generator)
 
 
 def _assign(t: Tensor, arr) -> Tensor:
@@ -71,48 +73,49 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     """Fill with U(a, b)."""
-    return _assign(tensor, _rng(generator).uniform(a, b, tensor.shape))
+    return _fill("uniform_", tensor, a, b, generator=generator)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """Fill with N(mean, std^2)."""
-    return _assign(tensor, _rng(generator).standard_normal(tensor.shape) * std + mean)
+    return _fill("normal_", tensor, mean, std, generator=generator)
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
                   generator=None) -> Tensor:
-    """Fill with N(mean, std^2) truncated to [a, b] (inverse-CDF sampling, as torch)."""
+    """Fill with N(mean, std^2) truncated to [a, b], by torch's rejection sampling and its draws."""
+    from .. import _random as R
+
     def cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values may "
                       "be incorrect.", stacklevel=2)
-    lo, hi = cdf((a - mean) / std), cdf((b - mean) / std)
-    u = _rng(generator).uniform(2 * lo - 1, 2 * hi - 1, tensor.shape)
-    x = _erfinv(u) * std * math.sqrt(2.0) + mean
-    return _assign(tensor, np.clip(x, a, b))
+    g, shape, nd = R.gen(generator), tuple(tensor.shape), tensor._data.dtype
+    if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:  # redraw the out-of-range normals
+        lo, hi = nd.type(a), nd.type(b)
+        res = np.array(normal_(tensor, mean, std, generator)._data)
+        while True:
+            bad = (res < lo) | (res > hi)
+            if not bad.any():
+                break
+            res = np.where(bad, R.normal(g, shape, nd, mean, std), res)
+        return _assign(tensor, res)
+    mode = max(a, min(mean, b))  # narrow window: uniform proposals accepted with probability pdf / peak
+    log_peak = -0.5 * ((mode - mean) / std) ** 2
+    t = nd.type
 
+    def log_ratio(c):
+        return ((c - t(mean)) / t(std)) ** 2 * t(-0.5) - t(log_peak)
 
-def _erfinv(y):
-    """Inverse error function: Giles' single-precision approximation refined by two Newton steps."""
-    y = np.asarray(y, dtype=np.float64)
-    w = -np.log((1.0 - y) * (1.0 + y))
-    small = w < 5.0
-    ws = np.where(small, w - 2.5, np.sqrt(np.maximum(w, 5.0)) - 3.0)
-    cs = [2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
-          -0.00417768164, 0.246640727, 1.50140941]
-    cl = [-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
-          0.00943887047, 1.00167406, 2.83297682]
-    ps, pl = np.full_like(ws, cs[0]), np.full_like(ws, cl[0])
-    for c_s, c_l in zip(cs[1:], cl[1:]):
-        ps = ps * ws + c_s
-        pl = pl * ws + c_l
-    x = np.where(small, ps, pl) * y
-    from .._ops.elementwise import _erf_array
-    for _ in range(2):  # Newton: erf(x) - y = 0
-        err = _erf_array(np, x) - y
-        x = x - err / (2.0 / math.sqrt(math.pi) * np.exp(-x * x))
-    return x
+    with np.errstate(divide="ignore"):
+        res = np.array(uniform_(tensor, a, b, generator)._data)
+        pending = np.log(R.uniform(g, shape, nd)) > log_ratio(res)
+        while pending.any():
+            cand = R.uniform(g, shape, nd, a, b)
+            res = np.where(pending, cand, res)
+            pending = np.where(pending, np.log(R.uniform(g, shape, nd)) > log_ratio(cand), pending)
+    return _assign(tensor, res)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -181,7 +184,8 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonline
         warnings.warn("Initializing zero-element tensors is a no-op")
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
-    bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound, generator)
 
 
@@ -202,7 +206,8 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = _rng(generator).standard_normal((rows, cols))
+    from .._ops.creation import empty
+    flat = np.asarray(normal_(empty(rows, cols, dtype=tensor.dtype), 0.0, 1.0, generator)._data, np.float64)
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -218,10 +223,11 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
     num_zeros = int(math.ceil(sparsity * rows))
-    rng = _rng(generator)
-    arr = rng.standard_normal((rows, cols)) * std
-    order = np.argsort(rng.random((rows, cols)), axis=0)[:num_zeros]
-    arr[order, np.arange(cols)[None, :]] = 0
+    from .._ops.creation import randperm
+    normal_(tensor, 0.0, std, generator)
+    arr = np.array(tensor._data)
+    for col in range(cols):  # torch draws one permutation per column from the default generator
+        arr[randperm(rows)._data[:num_zeros], col] = 0
     return _assign(tensor, arr)
 
 

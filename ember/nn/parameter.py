@@ -59,5 +59,85 @@ class Buffer(Tensor):
         pass
 
 
-class UninitializedParameter(Parameter):
-    """Placeholder for lazy modules (shape unknown until the first forward)."""
+class UninitializedTensorMixin:
+    """A tensor whose shape is unknown until `materialize(shape)` turns it into its `cls_to_become`."""
+
+    cls_to_become: type = Tensor
+    _SHAPE_MSG = ("Can't access the shape of an uninitialized parameter or buffer. This error usually happens in "
+                  "`load_state_dict` when trying to load an uninitialized parameter into an initialized one. Call "
+                  "`forward` to initialize the parameters before accessing their attributes.")
+
+    def materialize(self, shape, device=None, dtype=None) -> None:
+        """Allocate uninitialised data of `shape` in place and become a plain `cls_to_become`."""
+        from .. import empty
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        data = empty(shape, device=device or self.device, dtype=dtype or self.dtype)
+        self._data = data._data
+        self._vc[0] += 1
+        self.__class__ = self.cls_to_become
+
+    @property
+    def shape(self):
+        raise RuntimeError(self._SHAPE_MSG)
+
+    def size(self, dim=None):
+        raise RuntimeError(self._SHAPE_MSG)
+
+    def numel(self):
+        raise ValueError("Attempted to use an uninitialized parameter in numel. This error happens when you are "
+                         "using a `LazyModule` or explicitly manipulating `torch.nn.parameter.UninitializedParameter` "
+                         "objects. When using LazyModules Call `forward` with a dummy batch to initialize the "
+                         "parameters before calling torch functions")
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, proto):
+        return (type(self), (self._rg, None, self.dtype))
+
+
+class UninitializedParameter(UninitializedTensorMixin, Parameter):
+    """Placeholder parameter of a lazy module (shape unknown until the first forward)."""
+
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad: bool = True, device=None, dtype=None):
+        from .. import empty
+        return Parameter.__new__(cls, empty(0, device=device, dtype=dtype), requires_grad)
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = UninitializedParameter(self._rg, self.device, self.dtype)
+        return memo[id(self)]
+
+
+class UninitializedBuffer(UninitializedTensorMixin, Tensor):
+    """Placeholder buffer of a lazy module (shape unknown until the first forward)."""
+
+    cls_to_become = Tensor
+
+    def __new__(cls, requires_grad: bool = False, device=None, dtype=None, persistent: bool = True):
+        from .. import empty
+        b = object.__new__(cls)
+        _init(b, empty(0, device=device, dtype=dtype)._data, None)
+        b._rg = requires_grad
+        b.persistent = persistent
+        return b
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = UninitializedBuffer(self._rg, self.device, self.dtype)
+        return memo[id(self)]
+
+
+def is_lazy(param) -> bool:
+    """True for an UninitializedParameter/UninitializedBuffer."""
+    return isinstance(param, UninitializedTensorMixin)

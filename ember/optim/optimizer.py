@@ -411,6 +411,12 @@ def _blocked(kernel: Callable, arrays: list, ntemp: int) -> None:
     """
     a0 = arrays[0]
     n = a0.size
+    for a in arrays[1:]:
+        if a.shape != a0.shape:  # e.g. a state of the wrong shape loaded through load_state_dict
+            d = next((i for i, (x, y) in enumerate(zip(a.shape[::-1], a0.shape[::-1])) if x != y), 0)
+            raise RuntimeError(f"The size of tensor a ({a.shape[::-1][d] if a.ndim > d else 1}) must match the size "
+                               f"of tensor b ({a0.shape[::-1][d] if a0.ndim > d else 1}) at non-singleton dimension "
+                               f"{max(a.ndim, a0.ndim) - 1 - d}")
     if n <= _BLOCK or type(a0) is not np.ndarray or not all(a.flags.c_contiguous for a in arrays):
         m = xp(a0)
         kernel(*arrays, *[m.empty(a0.shape, a0.dtype) for _ in range(ntemp)])

@@ -1,3 +1,3 @@
-"""ember.utils: data loading utilities (torch.utils's layout) and a torchinfo-style model `summary`."""
-from . import data
+"""ember.utils: data loading utilities (torch.utils's layout), activation checkpointing and a torchinfo-style `summary`."""
+from . import checkpoint, data
 from .summary import summary

@@ -19,3 +19,5 @@ from .fold import *  # noqa: F401,F403
 from .channelshuffle import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
+from .lazy import *  # noqa: F401,F403

@@ -9,6 +9,8 @@ from ..._tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter, UninitializedParameter
+from ...autograd.grad_mode import no_grad
+from .lazy import LazyModuleMixin
 from .module import Module
 
 __all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]
@@ -107,42 +109,41 @@ class Bilinear(Module):
                 f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
-class LazyLinear(Linear):
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear that quantization tooling leaves alone (used by MultiheadAttention's out_proj in torch)."""
+
+
+class LazyLinear(LazyModuleMixin, Linear):
     r"""A :class:`Linear` whose ``in_features`` is inferred from the first input's last dim.
 
-    Until the first forward, ``weight`` and ``bias`` are empty ``UninitializedParameter``\ s; the first call
-    materialises them (same initialisation as Linear) and the module becomes a plain :class:`Linear`.
+    Until the first forward, ``weight`` and ``bias`` are ``UninitializedParameter``\ s; the first call (or loading
+    an initialised state_dict) materialises them, and the first call turns the module into a plain :class:`Linear`.
     """
 
     cls_to_become = Linear
 
     def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
         super().__init__(0, 0, False, device, dtype)
-        self._factory = {"device": device, "dtype": dtype}
-        self.weight = UninitializedParameter(_c.empty(0, **self._factory))
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
         self.out_features = out_features
         if bias:
-            self.bias = UninitializedParameter(_c.empty(0, **self._factory))
-
-    def has_uninitialized_params(self) -> bool:
-        return any(isinstance(p, UninitializedParameter) for p in self._parameters.values() if p is not None)
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
 
     def reset_parameters(self) -> None:
         if not self.has_uninitialized_params() and self.in_features != 0:
             super().reset_parameters()
 
-    def initialize_parameters(self, input: Tensor) -> None:
-        """Create weight (out, in) and bias (out,) from the input's last dim and initialise them."""
+    def initialize_parameters(self, input: Tensor, *args, **kwargs) -> None:
+        """Materialise weight (out, in) and bias (out,) from the input's last dim and initialise them."""
         if self.has_uninitialized_params():
+            with no_grad():
+                self.in_features = input.shape[-1]
+                self.weight.materialize((self.out_features, self.in_features))
+                if self.bias is not None:
+                    self.bias.materialize((self.out_features,))
+                self.reset_parameters()
+        if self.in_features == 0:  # loaded from a state_dict: take in_features from the weight
+            if input.shape[-1] != self.weight.shape[-1]:
+                raise AssertionError(f"The in_features inferred from input: {input.shape[-1]} is not equal to "
+                                     f"in_features from self.weight: {self.weight.shape[-1]}")
             self.in_features = input.shape[-1]
-            self.weight = Parameter(_c.empty((self.out_features, self.in_features), **self._factory))
-            if self.bias is not None:
-                self.bias = Parameter(_c.empty(self.out_features, **self._factory))
-            self.reset_parameters()
-
-    def forward(self, input: Tensor) -> Tensor:
-        if self.has_uninitialized_params():
-            self.initialize_parameters(input)
-            del self._factory
-            self.__class__ = self.cls_to_become
-        return F.linear(input, self.weight, self.bias)

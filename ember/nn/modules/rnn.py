@@ -188,6 +188,8 @@ class RNNBase(Module):
         if not packed:
             x = data.transpose(0, 1) if self.batch_first else data
             T = x.size(0)
+            if T == 0:
+                raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
             bs = [batch] * T
             x = x.reshape(T * batch, self.input_size)
         else:

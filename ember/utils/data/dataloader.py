@@ -13,7 +13,7 @@ import warnings
 import weakref
 from typing import Callable, Iterable
 
-from ..._ops.creation import _rng
+import ember as _ember
 from . import _worker
 from ._collate import default_collate, default_convert
 from ._worker import (_INCOMPLETE, MP_STATUS_CHECK_INTERVAL, ExceptionWrapper, _IterableDatasetStopIteration,
@@ -283,7 +283,7 @@ class _BaseDataLoaderIter:
         self._timeout = loader.timeout
         self._collate_fn = loader.collate_fn
         self._sampler_iter = iter(self._index_sampler)
-        self._base_seed = int(_rng(loader.generator).integers(0, 2 ** 63 - 1))
+        self._base_seed = _ember.empty((), dtype=_ember.int64).random_(generator=loader.generator).item()  # as torch
         self._persistent_workers = loader.persistent_workers
         self._num_yielded = 0
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 import itertools
 from typing import Iterable, Iterator, Sequence, Sized
 
+import numpy as np
+
 from ... import _dtype
-from ..._ops.creation import Generator, _rng, as_tensor, multinomial, randint, randperm
+from ... import _random
+from ..._ops.creation import Generator, as_tensor, multinomial, randint, randperm
 
 __all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler", "SubsetRandomSampler",
            "WeightedRandomSampler"]
@@ -41,7 +44,7 @@ class SequentialSampler(Sampler):
 def _fresh_generator() -> Generator:
     """A generator seeded from ember's default one, so ``ember.manual_seed`` makes shuffling reproducible."""
     g = Generator()
-    g.manual_seed(int(_rng(None).integers(0, 2 ** 63 - 1)))
+    g.manual_seed(int(_random.random_full(_random.default_generator, (), np.int64)))  # torch: int64 random_()
     return g
 
 

@@ -12,9 +12,11 @@ from ..._ops.creation import rand, randint
 from ...nn.modules.module import Module
 from . import functional
 from . import functional as F
+from .functional import InterpolationMode
 
 __all__ = ["Compose", "ToTensor", "ToPILImage", "Normalize", "Lambda", "RandomHorizontalFlip", "RandomCrop",
-           "functional"]
+           "functional", "Resize", "CenterCrop",
+           "InterpolationMode"]
 
 
 class Compose:
@@ -182,3 +184,49 @@ class RandomCrop(Module):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(size={self.size}, padding={self.padding})"
+
+
+class Resize(Module):
+    r"""Resize to ``size``: (h, w), or an int matching the smaller edge (aspect ratio kept, capped by ``max_size``).
+
+    Args:
+        size (int or sequence): output size.
+        interpolation (InterpolationMode): NEAREST, NEAREST_EXACT, BILINEAR or BICUBIC for tensors (all for PIL).
+        max_size (int, optional): bound on the longer edge when ``size`` is an int.
+        antialias (bool): antialiased downsampling for bilinear/bicubic tensors (PIL always antialiases).
+    """
+
+    def __init__(self, size, interpolation: InterpolationMode = InterpolationMode.BILINEAR, max_size=None,
+                 antialias: bool | None = True) -> None:
+        super().__init__()
+        if not isinstance(size, (int, Sequence)):
+            raise TypeError(f"Size should be int or sequence. Got {type(size)}")
+        if isinstance(size, Sequence) and len(size) not in (1, 2):
+            raise ValueError("If size is a sequence, it should have 1 or 2 values")
+        self.size, self.max_size, self.antialias = size, max_size, antialias
+        self.interpolation = InterpolationMode(interpolation) if isinstance(interpolation, str) else interpolation
+
+    def forward(self, img):
+        return F.resize(img, self.size, self.interpolation, self.max_size, self.antialias)
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(size={self.size}, interpolation={self.interpolation.value}, "
+                f"max_size={self.max_size}, antialias={self.antialias})")
+
+
+class CenterCrop(Module):
+    r"""Crop the central ``size`` window ((h, w) or an int), zero-padding images that are smaller.
+
+    Args:
+        size (int or (h, w)): output size.
+    """
+
+    def __init__(self, size) -> None:
+        super().__init__()
+        self.size = _size(size)
+
+    def forward(self, img):
+        return F.center_crop(img, self.size)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(size={self.size})"

@@ -5,6 +5,7 @@ are converted through numpy and back.
 """
 from __future__ import annotations
 
+import enum
 import numbers
 from typing import Sequence
 
@@ -16,7 +17,8 @@ from ..._ops.creation import as_tensor, from_numpy
 from ..._ops.padding import pad as _pad_tensor
 from ..._tensor import Tensor, _make
 
-__all__ = ["to_tensor", "to_pil_image", "normalize", "hflip", "pad", "crop", "get_dimensions"]
+__all__ = ["to_tensor", "to_pil_image", "normalize", "hflip", "pad", "crop", "get_dimensions", "resize", "center_crop",
+           "InterpolationMode"]
 
 
 def _is_pil(img) -> bool:
@@ -174,3 +176,132 @@ def crop(img, top: int, left: int, height: int, width: int):
     if isinstance(img, np.ndarray):
         return img[top:top + height, left:left + width]
     return img.crop((left, top, left + width, top + height))
+
+
+class InterpolationMode(enum.Enum):
+    """Resampling filters (torchvision's names and string values)."""
+
+    NEAREST = "nearest"
+    NEAREST_EXACT = "nearest-exact"
+    BILINEAR = "bilinear"
+    BICUBIC = "bicubic"
+    BOX = "box"
+    HAMMING = "hamming"
+    LANCZOS = "lanczos"
+
+
+_PIL_FILTERS = {"nearest": 0, "lanczos": 1, "bilinear": 2, "bicubic": 3, "box": 4, "hamming": 5}
+
+
+def _resized_size(h: int, w: int, size, max_size) -> list[int]:
+    """torchvision's output size: (h, w) as given, or the smaller edge matched to an int keeping the aspect ratio."""
+    if isinstance(size, numbers.Number) or (isinstance(size, (list, tuple)) and len(size) == 1):
+        requested = int(size if isinstance(size, numbers.Number) else size[0])
+        short, long = (w, h) if w <= h else (h, w)
+        new_short, new_long = requested, int(requested * long / short)
+        if max_size is not None:
+            if max_size <= requested:
+                raise ValueError(f"max_size = {max_size} must be strictly greater than the requested size for the "
+                                 f"smaller edge size = {size}")
+            if new_long > max_size:
+                new_short, new_long = int(max_size * new_short / new_long), max_size
+        return [new_long, new_short] if w <= h else [new_short, new_long]
+    if not isinstance(size, (list, tuple)) or len(size) != 2:
+        raise ValueError(f"If size is a sequence, it should have 1 or 2 values, got {size!r}")
+    if max_size is not None:
+        raise ValueError("max_size should only be passed if size specifies the length of the smaller edge, i.e. size "
+                         "should be an int or a sequence of length 1 in torchscript mode.")
+    return [int(size[0]), int(size[1])]
+
+
+def _aa_matrix(in_size: int, out_size: int, mode: str, dtype) -> np.ndarray:
+    """(out, in) resampling weights of torch's antialiased interpolation (PIL's separable filters)."""
+    scale = in_size / out_size
+    interp = 2 if mode == "bilinear" else 4
+    support = interp * 0.5 * scale if scale >= 1 else interp * 0.5
+    inv = 1.0 / scale if scale >= 1 else 1.0
+    center = scale * (np.arange(out_size) + 0.5)
+    xmin = np.maximum(np.trunc(center - support + 0.5), 0).astype(np.int64)
+    xmax = np.minimum(np.trunc(center + support + 0.5).astype(np.int64), in_size)
+    j = np.arange(in_size)
+    x = np.abs((j[None, :] - center[:, None] + 0.5) * inv)
+    if mode == "bilinear":
+        w = np.where(x < 1, 1 - x, 0.0)
+    else:
+        a = -0.5
+        w = np.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1,
+                     np.where(x < 2, ((a * x - 5 * a) * x + 8 * a) * x - 4 * a, 0.0))
+    w = np.where((j[None, :] >= xmin[:, None]) & (j[None, :] < xmax[:, None]), w, 0.0)
+    total = w.sum(1, keepdims=True)
+    return np.where(total != 0, w / np.where(total != 0, total, 1), w).astype(dtype)
+
+
+def _resize_tensor(img: Tensor, size: list[int], mode: str, antialias: bool) -> Tensor:
+    from ..._ops.pool import interpolate
+    shape = img.shape
+    x = img.reshape(-1, *shape[-3:]) if img.ndim >= 3 else img.reshape(1, 1, *shape)
+    out_dtype = x.dtype
+    if not x.is_floating_point():
+        x = x.to(_dtype.float32)
+    if antialias and mode in ("bilinear", "bicubic"):
+        npdt = x._data.dtype
+        rows = _make(_aa_matrix(x.shape[-2], size[0], mode, npdt))
+        cols = _make(_aa_matrix(x.shape[-1], size[1], mode, npdt).T.copy())
+        y = rows.matmul(x).matmul(cols)
+    else:
+        kw = {"align_corners": False} if mode in ("bilinear", "bicubic") else {}
+        y = interpolate(x, size=size, mode=mode, **kw)
+    if out_dtype != y.dtype:
+        if mode in ("bilinear", "bicubic"):
+            y = y.round()
+        info = np.iinfo(_dtype.to_np(out_dtype)) if out_dtype != _dtype.bool else None
+        y = (y.clamp(info.min, info.max) if info is not None else y).to(out_dtype)
+    return y.reshape(*shape[:-2], *size)
+
+
+def resize(img, size, interpolation: InterpolationMode = InterpolationMode.BILINEAR, max_size: int | None = None,
+           antialias: bool | None = True):
+    """Resize to `size` ((h, w), or an int for the smaller edge); tensors use ember's interpolation (antialiased
+    like torch for bilinear/bicubic by default), PIL images use Pillow."""
+    _check_image(img)
+    if isinstance(interpolation, str):
+        interpolation = InterpolationMode(interpolation)
+    if not isinstance(interpolation, InterpolationMode):
+        raise TypeError("Argument interpolation should be a InterpolationMode or a corresponding Pillow integer "
+                        "constant")
+    _, h, w = get_dimensions(img)
+    out = _resized_size(h, w, size, max_size)
+    if [h, w] == out:
+        return img
+    mode = interpolation.value
+    if _is_pil(img):
+        return img.resize((out[1], out[0]), _PIL_FILTERS[mode])
+    if mode not in ("nearest", "nearest-exact", "bilinear", "bicubic"):
+        raise ValueError(f"Interpolation mode {mode} is only supported for PIL images")
+    if isinstance(img, np.ndarray):
+        t = from_numpy(np.ascontiguousarray(np.moveaxis(img[..., None] if img.ndim == 2 else img, -1, 0)))
+        r = _resize_tensor(t, out, mode, bool(antialias)).numpy()
+        r = np.moveaxis(r, 0, -1)
+        return r[..., 0] if img.ndim == 2 else r
+    return _resize_tensor(img, out, mode, bool(antialias))
+
+
+def center_crop(img, output_size):
+    """The central `output_size` ((h, w) or an int) window; images smaller than that are zero-padded first."""
+    _check_image(img)
+    if isinstance(output_size, numbers.Number):
+        output_size = (int(output_size), int(output_size))
+    elif isinstance(output_size, (tuple, list)) and len(output_size) == 1:
+        output_size = (output_size[0], output_size[0])
+    crop_h, crop_w = (int(v) for v in output_size)
+    _, h, w = get_dimensions(img)
+    if crop_w > w or crop_h > h:
+        padding = [(crop_w - w) // 2 if crop_w > w else 0, (crop_h - h) // 2 if crop_h > h else 0,
+                   (crop_w - w + 1) // 2 if crop_w > w else 0, (crop_h - h + 1) // 2 if crop_h > h else 0]
+        img = pad(img, padding, fill=0)
+        _, h, w = get_dimensions(img)
+        if crop_w == w and crop_h == h:
+            return img
+    top = int(round((h - crop_h) / 2.0))
+    left = int(round((w - crop_w) / 2.0))
+    return crop(img, top, left, crop_h, crop_w)
