@@ -1413,15 +1413,7 @@ def compare(snippet):
 
 
 # Mismatches left open (each with why); they run as non-strict xfails so a fix shows up as XPASS.
-_RANDOM = "random fills/sizes belong to the random-stream rewrite (ember/_random.py), not to this table's owner"
 KNOWN = {
-    "~torch.randn(-1)": _RANDOM,
-    "~torch.rand(2, -1)": _RANDOM,
-    "~torch.bernoulli(torch.tensor([1.5]))": _RANDOM,
-    "~torch.zeros(3).exponential_(-1)": _RANDOM,
-    "~torch.zeros(3, dtype=torch.int64).exponential_()": _RANDOM,
-    "~torch.zeros(3).geometric_(2)": _RANDOM,
-    "~torch.zeros(3).random_(5, 2)": _RANDOM,
     "torch.atleast_2d(torch.tensor(1.))": "atleast_1d/2d/3d are not implemented",
     "torch.tensor(1.).transpose(0, 0)": "0-d transpose/kthvalue/index_select: numpy has no axis 0 to use",
     "torch.tensor(1.).kthvalue(1)": "0-d transpose/kthvalue/index_select: numpy has no axis 0 to use",

@@ -275,3 +275,24 @@ def _train(m):
 
 def test_seeded_training_follows_torch_loss_curve():
     np.testing.assert_allclose(_train(ember), _train(torch), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("snippet", [
+    "L.randn(-1)", "L.rand(2, -1)", "L.bernoulli(L.tensor([1.5]))", "L.bernoulli(L.tensor([float('nan')]))",
+    "L.zeros(2).bernoulli_(L.tensor([1.5, 0.5]))", "L.empty(3).bernoulli_(1.5)", "L.empty(3).exponential_(-1)",
+    "L.zeros(3, dtype=L.long).exponential_()", "L.empty(3).geometric_(2)", "L.empty(3).geometric_(0)",
+    "L.empty(3).random_(5, 2)", "L.zeros(3).random_(-1)", "L.empty(3).log_normal_(1, -1)", "L.empty(3).cauchy_(0, 0)",
+    "L.zeros(3, dtype=L.long).log_normal_()", "L.zeros(3, dtype=L.long).cauchy_()", "L.randint(0, 5, (-1,))",
+    "L.randperm(-1)"])
+def test_random_argument_errors_match_torch(snippet):
+    """Bad arguments to random functions raise torch's exception type (never a silent sample)."""
+    torch = pytest.importorskip("torch")
+
+    def run(L):
+        try:
+            eval(snippet)
+            return "ok"
+        except Exception as e:  # noqa: BLE001 - compared by type
+            return type(e).__name__
+
+    assert run(ember) == run(torch) != "ok"

@@ -388,10 +388,29 @@ def _float_dtype(dtype):
     return nd
 
 
+def _random_shape(size, kw) -> tuple:
+    shape = _size_args(_sized(size, kw))
+    if builtins.any(s < 0 for s in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {builtins.min(shape)}: {list(shape)}")
+    return shape
+
+
+def _check_p(p):
+    """torch's check on a probability tensor (NaN fails it too)."""
+    if not ((p >= 0) & (p <= 1)).all():
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+
+
+def _check_continuous(t, name):
+    if t._data.dtype.kind != "f":
+        raise RuntimeError(f"{name} distribution is a continuous probability distribution. dtype must be a floating "
+                           f"point but you specified {t.dtype.name.capitalize().replace('Int64', 'Long')}")
+
+
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False, **kw) -> Tensor:
     """Uniform samples from [0, 1) (torch's stream)."""
-    shape = _size_args(_sized(size, kw))
+    shape = _random_shape(size, kw)
     arr = _R.uniform(_R.gen(generator), shape, _float_dtype(dtype))
     return _finish(arr, None, device, requires_grad)
 
@@ -399,7 +418,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, **kw) -> Tensor:
     """Standard normal samples (torch's stream)."""
-    shape = _size_args(_sized(size, kw))
+    shape = _random_shape(size, kw)
     nd = _np_dtype(dtype)
     if nd.kind != "f":
         raise RuntimeError(f"\"normal_kernel_cpu\" not implemented for '{_dtype.from_np(nd).name}'")
@@ -418,7 +437,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
         raise TypeError("randint() missing required argument 'high'")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    arr = _R.random_from_to(_R.gen(generator), _size_args((size,)), _np_dtype(dtype, _dtype.int64),
+    arr = _R.random_from_to(_R.gen(generator), _random_shape((size,), {}), _np_dtype(dtype, _dtype.int64),
                             builtins.int(low), builtins.int(high))
     return _finish(arr, None, device, requires_grad)
 
@@ -481,6 +500,7 @@ def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
     """Samples 1 with probability `input` (or `p`), else 0, in input's dtype (torch's stream)."""
     g = _R.gen(generator)
     if p is None:
+        _check_p(np.asarray(input._data))
         res = _R.bernoulli_tensor(g, np.asarray(input._data))
     else:
         res = _R.bernoulli_scalar(g, input._data.shape, builtins.float(p))
@@ -566,32 +586,48 @@ def random_(t, from_=0, to=None, *, generator=None):
     if to is None:
         from_, to = 0, from_
     lo, hi = builtins.int(from_), builtins.int(to)
+    if lo >= hi:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={lo} >= to={hi}")
     return _fill_(t, _draw(t, lambda s, _: _R.random_from_to(g, s, t._data.dtype, lo, hi)))
 
 
 def bernoulli_(t, p=0.5, *, generator=None):
     g = _R.gen(generator)
     if isinstance(p, Tensor):
+        _check_p(np.asarray(p._data))
         pb = np.broadcast_to(np.asarray(p._data), t.shape)
         return _fill_(t, _draw(t, lambda s, perm: _R.bernoulli_tensor(g, perm(pb))))
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
     return _fill_(t, _draw(t, lambda s, _: _R.bernoulli_scalar(g, s, builtins.float(p))))
 
 
 def exponential_(t, lambd=1.0, *, generator=None):
+    _check_continuous(t, "Exponential")
+    if not lambd > 0.0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     g = _R.gen(generator)
     return _fill_(t, _draw(t, lambda s, _: _R.exponential(g, math.prod(s), lambd).reshape(s)))
 
 
 def geometric_(t, p, *, generator=None):
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
     g = _R.gen(generator)
     return _fill_(t, _draw(t, lambda s, _: _R.geometric(g, math.prod(s), p).reshape(s)))
 
 
 def log_normal_(t, mean=1.0, std=2.0, *, generator=None):
+    _check_float_fill(t, "log_normal_cpu")
+    if not std > 0.0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
     g = _R.gen(generator)
     return _fill_(t, _draw(t, lambda s, _: _R.log_normal(g, math.prod(s), mean, std).reshape(s)))
 
 
 def cauchy_(t, median=0.0, sigma=1.0, *, generator=None):
+    _check_continuous(t, "Cauchy")
+    if not sigma > 0.0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
     g = _R.gen(generator)
     return _fill_(t, _draw(t, lambda s, _: _R.cauchy(g, math.prod(s), median, sigma).reshape(s)))
