@@ -184,6 +184,3 @@ def __getattr__(name: str):
 import builtins as _builtins  # noqa: E402
 
 builtins_bool = _builtins.bool
-
-from . import _aliases  # noqa: E402  (last: numpy-style axis=/keepdims= on every dim-taking function and method)
-_aliases.install([globals(), vars(_ops)], Tensor)

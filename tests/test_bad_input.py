@@ -1330,6 +1330,52 @@ o = torch.empty(3); torch.linspace(0, 1, 3, dtype=torch.float64, out=o)
 o = torch.empty(3); torch.full((3,), 2, out=o); o
 o = torch.empty(3, dtype=torch.int64); torch.full((3,), 2.5, out=o); o
 o = torch.empty(2, 2); torch.eye(2, out=o); o
+# ---- non-tensor elements, integer activations, bool sign, atleast_nd, numpy-style aliases -------------------------
+torch.stack([torch.ones(2), {}])
+torch.cat([torch.ones(2), {'a': 1}])
+torch.ones(2)['a']
+torch.ones(2)[{}]
+torch.tensor([1.0, {'a': 1}])
+torch.tensor([1.0, None])
+torch.nn.functional.hardtanh(torch.tensor([-3, 0, 3]))
+torch.nn.functional.hardtanh(torch.tensor([-3, 0, 3, -1, 1]), -1.7, 2.9)
+torch.nn.functional.hardtanh(torch.tensor([-3, 0, 3], dtype=torch.int8), -2, 2)
+torch.nn.functional.hardtanh(torch.tensor([True, False]))
+torch.nn.functional.hardtanh(torch.tensor([0, 3, 200], dtype=torch.uint8))
+torch.nn.functional.hardtanh(torch.tensor([1, 2], dtype=torch.int8), -300, 300)
+torch.nn.functional.relu6(torch.tensor([-3, 0, 9]))
+torch.nn.functional.relu6(torch.tensor([0, 3, 200], dtype=torch.uint8))
+torch.nn.ReLU6()(torch.tensor([-3, 0, 9]))
+torch.nn.Hardtanh(-2, 2)(torch.tensor([-3, 0, 3]))
+torch.sign(torch.tensor([True, False]))
+torch.sgn(torch.tensor([True, False]))
+torch.tensor([True, False]).sign()
+torch.atleast_1d(torch.tensor(1.))
+torch.atleast_1d(torch.ones(2, 3))
+torch.atleast_1d(torch.tensor(1.), torch.ones(2))
+torch.atleast_1d([torch.tensor(1.), torch.ones(2)])
+torch.atleast_1d()
+torch.atleast_1d(3)
+torch.atleast_2d(torch.ones(3))
+torch.atleast_2d(torch.ones(0))
+torch.atleast_2d((torch.ones(3),))
+torch.atleast_3d(torch.tensor(1.))
+torch.atleast_3d(torch.ones(3))
+torch.atleast_3d(torch.ones(2, 3))
+torch.atleast_3d(torch.ones(2, 3, 4, 5))
+torch.atleast_3d(torch.ones(2), torch.ones(2, 3))
+torch.sum(torch.ones(2, 3), 0, axis=1)
+torch.sum(torch.ones(2, 3), 0, keepdim=True, keepdims=True)
+torch.cumsum(torch.ones(2, 3))
+torch.cumsum(torch.ones(2, 3), axis=1)
+torch.ones(2, 3).unsqueeze()
+torch.ones(2, 3).unsqueeze(axis=2)
+torch.gather(torch.ones(2, 3), axis=1)
+torch.norm(torch.ones(2, 3), axis=0)
+torch.norm(torch.ones(2, 3), p='nuc')
+torch.norm(torch.ones(2, 3, 4), p='nuc')
+torch.norm(torch.ones(4), p='nuc')
+torch.erfc(torch.tensor([5.0, 10.0, -3.0, 26.0], dtype=torch.float64))
 """
 
 
@@ -1414,7 +1460,6 @@ def compare(snippet):
 
 # Mismatches left open (each with why); they run as non-strict xfails so a fix shows up as XPASS.
 KNOWN = {
-    "torch.atleast_2d(torch.tensor(1.))": "atleast_1d/2d/3d are not implemented",
     "torch.tensor(1.).transpose(0, 0)": "0-d transpose/kthvalue/index_select: numpy has no axis 0 to use",
     "torch.tensor(1.).kthvalue(1)": "0-d transpose/kthvalue/index_select: numpy has no axis 0 to use",
     "torch.tensor(1.).index_select(0, torch.tensor([0]))": "0-d transpose/kthvalue/index_select: numpy has no axis 0",

@@ -144,3 +144,46 @@ def test_spawned_children_see_ember_as_torch(tmp_path):
     r = _run(["-m", "ember.run", str(script)])
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "(0, 'ember', 'tensor([1.], dtype=torch.float64)', 'torch.Size([0])')"
+
+
+def _message(fn):
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - the text is what is compared
+        return f"{type(exc).__name__}: {exc}"
+    raise AssertionError("expected an error")
+
+
+def _stale_backward(m):
+    a = m.ones(3, requires_grad=True).clone()
+    b = a.sin()
+    a.add_(1)
+    b.sum().backward()
+
+
+MESSAGE_CASES = [
+    lambda m: repr(m.max(m.ones(2, 2), 0)), lambda m: repr(m.sort(m.tensor([2.0, 1.0]))),
+    lambda m: _message(lambda: m.ones(2, 3).expand(3)),
+    lambda m: _message(lambda: m.nn.functional.batch_norm(m.ones(1, 3), None, None, training=True)),
+    lambda m: _message(lambda: m.nn.functional.instance_norm(m.ones(2, 3, 1))),
+    lambda m: _message(lambda: m.nn.functional.embedding(m.ones(2), m.ones(3, 4))),
+    lambda m: _message(lambda: _stale_backward(m)).split("]")[0],  # the tensor named in the version error
+]
+
+
+@requires_torch
+def test_messages_under_the_alias_match_torch_text():
+    """Error messages and return_types reprs say `torch.` under the alias, word for word as torch prints them."""
+    real = sys.modules["torch"]
+    want = [case(real) for case in MESSAGE_CASES]
+    ember.run.install()
+    try:
+        import torch as mapped
+        assert mapped is ember
+        got = [case(mapped) for case in MESSAGE_CASES]
+    finally:
+        ember.run.uninstall()
+    assert got == want
+    assert repr(ember.max(ember.ones(2, 2), 0)).startswith("ember.return_types.max(")
+    assert "ember.Size([1, 3])" in _message(lambda: ember.nn.functional.batch_norm(ember.ones(1, 3), None, None,
+                                                                                    training=True))

@@ -590,13 +590,80 @@ def test_numpy_style_axis_keepdims_aliases():
               lambda m, a: a.std(axis=1), lambda m, a: a.max(axis=1).values, lambda m, a: m.cat([a, a], axis=0),
               lambda m, a: a.unsqueeze(axis=0), lambda m, a: a.softmax(axis=0), lambda m, a: m.amax(a, axis=-1),
               lambda m, a: a.logsumexp(axis=1, keepdims=True), lambda m, a: m.quantile(a, 0.5, axis=0),
-              lambda m, a: a.cumsum(axis=1), lambda m, a: a.argmax(axis=0, keepdims=True)]:
+              lambda m, a: a.cumsum(axis=1), lambda m, a: a.argmax(axis=0, keepdims=True),
+              lambda m, a: m.prod(a, axis=1), lambda m, a: m.min(a, axis=0, keepdims=True).values,
+              lambda m, a: m.amin(a, axis=0, keepdims=True), lambda m, a: m.aminmax(a, axis=1).max,
+              lambda m, a: m.argmin(a, axis=1), lambda m, a: m.var(a, axis=0, keepdims=True),
+              lambda m, a: m.var_mean(a, axis=1)[1], lambda m, a: m.std_mean(a, axis=0, keepdims=True)[0],
+              lambda m, a: m.median(a, axis=1).values, lambda m, a: m.nanmedian(a, axis=0, keepdims=True).values,
+              lambda m, a: m.nansum(a, axis=1), lambda m, a: a.nanmean(axis=0, keepdims=True),
+              lambda m, a: m.cumprod(a, axis=0), lambda m, a: a.cummax(axis=1).values,
+              lambda m, a: m.cummin(a, axis=0).values, lambda m, a: m.log_softmax(a, axis=1),
+              lambda m, a: a.log_softmax(axis=0), lambda m, a: m.softmax(a, axis=1),
+              lambda m, a: m.nanquantile(a, 0.25, axis=1, keepdims=True), lambda m, a: m.concat([a, a], axis=1),
+              lambda m, a: m.concatenate([a, a], axis=-1), lambda m, a: m.stack([a, a], axis=1),
+              lambda m, a: m.squeeze(a[None], axis=0), lambda m, a: m.sort(a, axis=0).values,
+              lambda m, a: a.argsort(axis=0).to(a.dtype), lambda m, a: m.topk(a, 2, axis=0).values,
+              lambda m, a: m.unbind(a, axis=1)[2], lambda m, a: a.chunk(2, axis=1)[1],
+              lambda m, a: m.tensor_split(a, 2, axis=1)[0], lambda m, a: m.diff(a, axis=0),
+              lambda m, a: m.kthvalue(a, 2, axis=0, keepdims=True).values,
+              lambda m, a: m.gather(a, axis=1, index=m.tensor([[0, 2]] * 3)),
+              lambda m, a: a.index_select(axis=1, index=m.tensor([3, 0]))]:
         check_op(*dual(f), shapes=[(3, 4)], noncontig=False)
-    with pytest.raises(TypeError, match="missing 1 required"):
-        ember.zeros(2).unsqueeze()
-    from ember._aliases import with_aliases
-    assert with_aliases(with_aliases) is with_aliases  # no dim parameter: returned as is
-    assert "axis" in ember.Tensor.sum.__kwdefaults__
+    for f in [lambda m, a: m.logsumexp(a, axis=1).sum() + m.all(a > 0, axis=1, keepdims=True).sum(),
+              lambda m, a: m.any(a > 0, axis=0).sum() + m.count_nonzero(a > 0, axis=1).sum()]:
+        check_op(*dual(f), shapes=[(3, 4)], grad=False)
+    b = np.random.default_rng(0).standard_normal((3, 4)) > 0
+    check_values(*dual(lambda m, a: (a.all(axis=0), a.any(axis=1, keepdims=True))), [b])
+
+
+@requires_torch
+@pytest.mark.parametrize("call", [
+    lambda m, a: m.sum(a, 0, axis=0), lambda m, a: m.mean(a, dim=1, axis=0), lambda m, a: a.max(1, axis=0),
+    lambda m, a: m.amax(a, 1, axis=0), lambda m, a: m.var(a, 0, keepdim=True, keepdims=True),
+    lambda m, a: m.cumsum(a, 0, axis=1), lambda m, a: m.cumsum(a), lambda m, a: a.cumsum(),
+    lambda m, a: m.cat([a, a], 1, axis=0), lambda m, a: m.sort(a, 0, axis=1), lambda m, a: m.gather(a, axis=0),
+    lambda m, a: m.unsqueeze(a, 0, axis=0), lambda m, a: a.unsqueeze(), lambda m, a: a.softmax(0, axis=1),
+    lambda m, a: m.quantile(a, 0.5, 0, axis=0), lambda m, a: m.median(a, 0, keepdim=True, keepdims=True),
+    lambda m, a: m.norm(a, axis=0), lambda m, a: a.norm(axis=0), lambda m, a: m.flip(a, axis=0),
+    lambda m, a: a.split(2, axis=0), lambda m, a: m.nn.functional.softmax(a, axis=0)])
+def test_numpy_style_aliases_misuse_is_type_error(call):
+    """Both spellings at once, a missing required dim, and functions torch gives no axis= all raise TypeError."""
+    check_raises(*dual(call), [np.ones((3, 4), np.float32)])
+    with pytest.raises(TypeError):
+        call(ember, ember.ones(3, 4))
+
+
+# ---- erfc in the tail, norm(p='nuc'), atleast_1d/2d/3d ------------------------------------------------------------
+@requires_torch
+def test_erfc_is_accurate_in_the_tail():
+    x = np.array([-6.0, -2.5, -0.3, 0.0, 0.7, 1.9, 2.0, 2.1, 3.5, 5.0, 9.0, 15.0, 26.0, 27.5, np.nan, np.inf, -np.inf])
+    for dt in (np.float32, np.float64):
+        got, want = ember.erfc(ember.tensor(x.astype(dt))).numpy(), torch.erfc(torch.tensor(x.astype(dt))).numpy()
+        np.testing.assert_allclose(got, want, rtol=2e-6 if dt == np.float32 else 1e-13, atol=0)
+        np.testing.assert_allclose(ember.tensor(x.astype(dt)).erfc().numpy(), want, rtol=2e-6, atol=0)
+    assert ember.erfc(ember.tensor(5.0, dtype=ember.float64)).item() == pytest.approx(1.5374597944280349e-12,
+                                                                                      rel=1e-14)
+    check_op(*dual(lambda m, a: m.erfc(a * 3)), shapes=[(3, 4)])
+    check_op(*dual(lambda m, a: a.erfc()), shapes=[(5,)])
+
+
+@requires_torch
+def test_norm_nuc_delegates_to_matrix_norm():
+    check_op(*dual(lambda m, a: m.norm(a, p="nuc")), shapes=[(3, 4)], noncontig=True)
+    check_op(*dual(lambda m, a: m.norm(a, "nuc", dim=(0, 2), keepdim=True)), shapes=[(3, 2, 4)])
+    check_op(*dual(lambda m, a: a.norm(p="nuc", dim=(-1, -2))), shapes=[(2, 3, 3)])
+    for shape, kw in [((2, 3, 4), {}), ((4,), {}), ((2, 3, 4), {"dim": 1})]:
+        check_raises(*dual(lambda m, a: m.norm(a, p="nuc", **kw)), [np.ones(shape, np.float32)])
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["atleast_1d", "atleast_2d", "atleast_3d"])
+@pytest.mark.parametrize("shape", [(), (0,), (4,), (2, 3), (2, 1, 3), (2, 3, 1, 2)])
+def test_atleast_nd_matches_torch_with_grads(name, shape):
+    check_op(*dual(lambda m, a: getattr(m, name)(a) * 2), shapes=[shape], noncontig=len(shape) >= 2)
+    check_op(*dual(lambda m, a, b: getattr(m, name)(a, b)), shapes=[shape, (3,)], noncontig=False)
+    check_op(*dual(lambda m, a, b: getattr(m, name)([a, b])), shapes=[(), shape], noncontig=False)
 
 
 # ---- vision Resize / CenterCrop --------------------------------------------------------------------------------------

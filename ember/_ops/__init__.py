@@ -80,11 +80,15 @@ def _bernoulli_method(self, p=None, *, generator=None):
 Tensor.bernoulli = _bernoulli_method
 
 
-def _softmax_method(self, dim, dtype=None):
+def _softmax_method(self, dim=None, dtype=None, *, axis=None):
+    if dim is None or axis is not None:  # numpy-style alias (dim is required)
+        dim = S.dim_alias("softmax", dim, axis)
     return R.softmax(self, dim, dtype)
 
 
-def _log_softmax_method(self, dim, dtype=None):
+def _log_softmax_method(self, dim=None, dtype=None, *, axis=None):
+    if dim is None or axis is not None:  # numpy-style alias (dim is required)
+        dim = S.dim_alias("log_softmax", dim, axis)
     return R.log_softmax(self, dim, dtype)
 
 

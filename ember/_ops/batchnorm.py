@@ -6,6 +6,7 @@ statistics in place (torch keeps the unbiased variance there). Its backward is f
 """
 from __future__ import annotations
 
+from .. import _identity
 from ..autograd.grad_mode import grad_enabled
 from ._base import Node, Tensor, _make, np, xp
 
@@ -122,7 +123,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         n = size[0] * int(np.prod(size[2:])) if len(size) > 1 else size[0]
         if n == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "
-                             f"ember.Size({size})")
+                             f"{_identity.name()}.Size({size})")
         if eps <= 0.0:
             raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     elif eps < 0.0:
@@ -157,7 +158,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if use_input_stats:
         if int(np.prod(size[2:])) == 1:
             raise ValueError(f"Expected more than 1 spatial element when training, got input size "
-                             f"ember.Size({size})")
+                             f"{_identity.name()}.Size({size})")
     N, C = size[0], size[1]
     x = input.reshape([1, N * C] + size[2:])
 

@@ -614,8 +614,13 @@ def abs(input):
 
 negative = neg
 absolute = abs
-sign = _unary("SignBackward0", lambda m, a: m.nan_to_num(m.sign(a), nan=0.0) if a.dtype.kind == "f" else m.sign(a),
-              lambda g, x, o: g * 0, float_only=False)
+def _sign_fwd(m, a):
+    if a.dtype.kind == "b":  # sign(True) = True: bool stays bool
+        return a.copy()
+    return m.nan_to_num(m.sign(a), nan=0.0) if a.dtype.kind == "f" else m.sign(a)
+
+
+sign = _unary("SignBackward0", _sign_fwd, lambda g, x, o: g * 0, float_only=False)
 sgn = sign
 frac = _unary("FracBackward0", lambda m, a: a - m.trunc(a), lambda g, x, o: g)
 
@@ -675,11 +680,26 @@ def _erf_array(m, a):
 erf = _unary("ErfBackward0", _erf_array, lambda g, x, o: g * (2 / math.sqrt(math.pi)) * (-x * x).exp())
 
 
-def _erfc_fwd(m, a):
-    return (1 - _erf_array(m, a.astype(m.float64))).astype(a.dtype)
+def _erfc_pos(m, x):
+    """erfc(x) for float64 x >= 0, accurate in relative terms in the tail (continued fraction beyond 2)."""
+    big = x >= 2.0
+    xl = m.where(big, x, 2.0)
+    f = xl.copy()
+    for k in range(120, 0, -1):  # erfc(x) = exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))
+        f = xl + (k / 2) / f
+    tail = m.exp(-xl * xl) / math.sqrt(math.pi) / f
+    return m.where(big, tail, 1 - _erf_array(m, m.where(big, 0.0, x)))
 
 
-erfc = _unary("ErfcBackward0", _erfc_fwd, lambda g, x, o: g * (-2 / math.sqrt(math.pi)) * (-x * x).exp())
+def _erfc_array(m, a):
+    x = a.astype(m.float64)
+    ax = m.where(m.isnan(x), 0.0, m.abs(x))
+    r = _erfc_pos(m, ax)
+    r = m.where(x < 0, 2 - r, r)
+    return m.where(m.isnan(x), m.nan, r).astype(a.dtype)
+
+
+erfc = _unary("ErfcBackward0", _erfc_array, lambda g, x, o: g * (-2 / math.sqrt(math.pi)) * (-x * x).exp())
 
 
 class LerpBackward0(Node):

@@ -8,6 +8,7 @@ import numbers
 from .._backend import scatter_add as _scatter_add
 from ._base import Node, Tensor, _make, check_device, not_implemented, np, scalar_name as _sname, wrap_dim, xp
 from .reduce import return_types
+from .shape import dim_alias, np_aliases
 
 _BASIC = (builtins.int, slice, type(None), type(Ellipsis), builtins.bool)
 
@@ -221,8 +222,16 @@ class IndexSelectBackward0(Node):
         return g.new_zeros(self.shape).index_add(self.dim, _make(self.idx), g)
 
 
-def index_select(input, dim, index):
+def _required_index(index, name):
+    if index is None:
+        raise TypeError(f"{name}() missing 1 required positional argument: 'index'")
+
+
+def index_select(input, dim=None, index=None, *, axis=None):
     """Rows (or slices along `dim`) picked by a 1-D index."""
+    if dim is None or axis is not None:  # numpy-style alias
+        dim = dim_alias("index_select", dim, axis)
+    _required_index(index, "index_select")
     _check_index(index, "index_select")
     if index._data.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
@@ -313,8 +322,11 @@ class SortBackward0(GatherBackward0):
     pass
 
 
-def gather(input, dim, index, *, sparse_grad=False):
+def gather(input, dim=None, index=None, *, sparse_grad=False, axis=None):
     """out[i][j] = input[index[i][j]][j] (for dim 0), and so on."""
+    if dim is None or axis is not None:  # numpy-style alias
+        dim = dim_alias("gather", dim, axis)
+    _required_index(index, "gather")
     d = _gather_checks(input, dim, index, "gather")
     return GatherBackward0.apply(input, d, index._data)
 
@@ -461,8 +473,10 @@ def _argsort(a, dim, descending):
     return m.flip(n - 1 - r, dim)
 
 
-def sort(input, dim=-1, descending=False, stable=False):
+def sort(input, dim=-1, descending=False, stable=False, *, axis=None):
     """(values, indices) sorted along `dim` (ties keep their order)."""
+    if axis is not None:  # numpy-style alias
+        dim = dim_alias("sort", dim, axis, -1)
     if input._data.ndim == 0:
         return return_types.sort(input.clone(), _make(xp(input._data).zeros((), np.int64)))
     d = wrap_dim(dim, input._data.ndim)
@@ -470,7 +484,9 @@ def sort(input, dim=-1, descending=False, stable=False):
     return return_types.sort(SortBackward0.apply(input, d, idx), _make(idx))
 
 
-def argsort(input, dim=-1, descending=False, stable=False):
+def argsort(input, dim=-1, descending=False, stable=False, *, axis=None):
+    if axis is not None:  # numpy-style alias
+        dim = dim_alias("argsort", dim, axis, -1)
     return sort(input, dim, descending, stable).indices
 
 
@@ -482,8 +498,10 @@ class TopkBackward0(GatherBackward0):
     pass
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True):
+def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):
     """The k largest (or smallest) entries along `dim` with their indices."""
+    if axis is not None:  # numpy-style alias
+        dim = dim_alias("topk", dim, axis, -1)
     if input._data.ndim == 0:
         if k > 1:
             raise RuntimeError("selected index k out of range")
@@ -497,7 +515,9 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     return return_types.topk(TopkBackward0.apply(input, d, idx), _make(idx))
 
 
-def kthvalue(input, k, dim=-1, keepdim=False):
+def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:  # numpy-style alias
+        dim, keepdim = np_aliases("kthvalue", dim, keepdim, axis, keepdims, -1)
     d = wrap_dim(dim, input._data.ndim)
     if not 1 <= k <= (input._data.shape[d] if input._data.ndim else 1):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")

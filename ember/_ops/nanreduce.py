@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .reduce import _acc_dtype, _axis, _expand_back, return_types
+from .shape import dim_alias, np_aliases
 from ._base import Node, Tensor, _make, dims_of, np, scalar_name, wrap_dim, xp
 
 __all__ = ["nansum", "nanmean", "median", "nanmedian", "cummax", "cummin"]
@@ -29,14 +30,18 @@ def _dims(input, dim):
     return dims
 
 
-def nansum(input, dim=None, keepdim=False, *, dtype=None):
+def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Sum treating NaN as zero."""
+    if axis is not None or keepdims is not None:  # numpy-style alias
+        dim, keepdim = np_aliases("nansum", dim, keepdim, axis, keepdims)
     dims = _dims(input, dim) if input._data.ndim else ()
     return NansumBackward0.apply(input, dims, keepdim, _acc_dtype(input, dtype))
 
 
-def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Mean over the non-NaN entries."""
+    if axis is not None or keepdims is not None:  # numpy-style alias
+        dim, keepdim = np_aliases("nanmean", dim, keepdim, axis, keepdims)
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
                            f"{scalar_name(input._data)}")
@@ -76,13 +81,17 @@ def _median(input, dim, keepdim, skip_nan, rt):
     return rt(vals, idx)
 
 
-def median(input, dim=None, keepdim=False):
+def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Lower median; NaN propagates (the index is the first NaN's), with indices when `dim` is given."""
+    if axis is not None or keepdims is not None:  # numpy-style alias
+        dim, keepdim = np_aliases("median", dim, keepdim, axis, keepdims)
     return _median(input, dim, keepdim, False, return_types.median)
 
 
-def nanmedian(input, dim=None, keepdim=False):
+def nanmedian(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Lower median of the non-NaN entries (NaN only where a slice is all NaN)."""
+    if axis is not None or keepdims is not None:  # numpy-style alias
+        dim, keepdim = np_aliases("nanmedian", dim, keepdim, axis, keepdims)
     return _median(input, dim, keepdim, True, return_types.nanmedian)
 
 
@@ -104,13 +113,17 @@ def _cum_extreme(input, dim, ufunc, rt):
     return rt(input.gather(d, idx), idx)
 
 
-def cummax(input, dim):
+def cummax(input, dim=None, *, axis=None):
     """Running maximum along `dim` with the index where it was reached (NaN propagates)."""
+    if dim is None or axis is not None:  # numpy-style alias
+        dim = dim_alias("cummax", dim, axis)
     return _cum_extreme(input, dim, xp(input._data).maximum, return_types.cummax)
 
 
-def cummin(input, dim):
+def cummin(input, dim=None, *, axis=None):
     """Running minimum along `dim` with the index where it was reached (NaN propagates)."""
+    if dim is None or axis is not None:  # numpy-style alias
+        dim = dim_alias("cummin", dim, axis)
     return _cum_extreme(input, dim, xp(input._data).minimum, return_types.cummin)
 
 

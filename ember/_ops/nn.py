@@ -177,6 +177,16 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     r"""Clamp to [min_val, max_val] (gradient zero outside the open interval)."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    kind = input._data.dtype.kind
+    if kind in "biu":  # integer inputs keep their dtype; the limits are truncated to integers, as in torch
+        if kind == "b":
+            raise RuntimeError("Bool inputs not supported for hardtanh")
+        if kind == "u" and min_val < 0:
+            raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+        info = np.iinfo(input._data.dtype)
+        min_val, max_val = int(min_val), int(max_val)
+        if not info.min <= min_val <= max_val <= info.max:
+            raise RuntimeError(f"value cannot be converted to type {input._data.dtype.name}_t without overflow")
     return _act(HardtanhBackward0, input, inplace, lo=min_val, hi=max_val)
 
 
@@ -707,8 +717,9 @@ def _check_indices(input: Tensor, name: str):
 
 
 def _legacy_name(t: Tensor) -> str:
+    from .. import _identity
     from .._tensor import _LEGACY_NAMES
-    return "ember." + _LEGACY_NAMES.get(t.dtype.name, t.dtype.name)
+    return _identity.name() + "." + _LEGACY_NAMES.get(t.dtype.name, t.dtype.name)
 
 
 def _check_range(idx, n):

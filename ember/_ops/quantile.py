@@ -6,6 +6,7 @@ import builtins
 from ._base import Tensor, _make, np, wrap_dim
 from .elementwise import lerp
 from .index import gather, sort
+from .shape import np_aliases
 
 __all__ = ["quantile", "nanquantile"]
 
@@ -77,12 +78,16 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
 
 
 def quantile(input: Tensor, q, dim: int | None = None, keepdim: bool = False, *,
-             interpolation: str = "linear") -> Tensor:
+             interpolation: str = "linear", axis=None, keepdims=None) -> Tensor:
     """The q-th quantiles along `dim` (flattened when None); a 1-D `q` adds a leading dim of quantiles."""
+    if axis is not None or keepdims is not None:  # numpy-style alias
+        dim, keepdim = np_aliases("quantile", dim, keepdim, axis, keepdims)
     return _quantile("quantile", input, q, dim, keepdim, interpolation, False)
 
 
 def nanquantile(input: Tensor, q, dim: int | None = None, keepdim: bool = False, *,
-                interpolation: str = "linear") -> Tensor:
+                interpolation: str = "linear", axis=None, keepdims=None) -> Tensor:
     """quantile that ignores NaNs (a row of only NaNs gives NaN)."""
+    if axis is not None or keepdims is not None:  # numpy-style alias
+        dim, keepdim = np_aliases("nanquantile", dim, keepdim, axis, keepdims)
     return _quantile("nanquantile", input, q, dim, keepdim, interpolation, True)

@@ -5,13 +5,14 @@ import builtins
 import collections
 import math
 
-from .. import _dtype
+from .. import _dtype, _identity
 from ._base import Node, Tensor, _make, dims_of, np, wrap_dim, xp
+from .shape import dim_alias, np_aliases
 
 
 def _return_type(name, fields):
     cls = collections.namedtuple(name, fields)
-    cls.__repr__ = lambda self: f"ember.return_types.{name}(\n" + ",\n".join(
+    cls.__repr__ = lambda self: f"{_identity.name()}.return_types.{name}(\n" + ",\n".join(
         f"{f}={v!r}" for f, v in zip(fields, self)) + ")"
     cls.__module__ = "ember.return_types"
     return cls
@@ -71,8 +72,10 @@ def _acc_dtype(a, dtype):
     return np.int64 if a._data.dtype.kind in "biu" else None
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None):
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Sum over `dim` (all dims when None); integer inputs accumulate in int64."""
+    if axis is not None or keepdims is not None:  # numpy-style alias
+        dim, keepdim = np_aliases("sum", dim, keepdim, axis, keepdims)
     dims = dims_of(dim, input._data.ndim)
     if dim is not None and not isinstance(dim, int) and len(dim) == 0:
         dims = tuple(range(input._data.ndim))
@@ -121,8 +124,10 @@ class MeanBackward1(MeanBackward0):
     pass
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None):
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Arithmetic mean over `dim`; integer inputs need an explicit floating dtype, as in torch."""
+    if axis is not None or keepdims is not None:  # numpy-style alias
+        dim, keepdim = np_aliases("mean", dim, keepdim, axis, keepdims)
     if dtype is None and input._data.dtype.kind not in "fc":
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
                            f"complex dtype. Got: {_LEGACY[input.dtype.name]}")
@@ -178,8 +183,10 @@ class ProdBackward1(ProdBackward0):
     pass
 
 
-def prod(input, dim=None, keepdim=False, *, dtype=None):
+def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Product over one dim (or all)."""
+    if axis is not None or keepdims is not None:  # numpy-style alias
+        dim, keepdim = np_aliases("prod", dim, keepdim, axis, keepdims)
     if dim is None:
         return ProdBackward0.apply(input, None, False, _acc_dtype(input, dtype))
     return ProdBackward1.apply(input, wrap_dim(dim, input._data.ndim), keepdim, _acc_dtype(input, dtype))
@@ -228,7 +235,9 @@ class MinBackward0(MaxBackward0):
 
 
 def _minmax(fn, arg_fn, cls_full, cls_dim, rt):
-    def op(input, dim=None, keepdim=False):
+    def op(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        if axis is not None or keepdims is not None:  # numpy-style alias
+            dim, keepdim = np_aliases(fn, dim, keepdim, axis, keepdims)
         if isinstance(dim, Tensor):
             return (maximum if fn == "max" else minimum)(input, dim)
         if dim is None:
@@ -277,7 +286,9 @@ class AminBackward0(AmaxBackward0):
 
 
 def _amax_like(cls, fn):
-    def op(input, dim=(), keepdim=False):
+    def op(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
+        if axis is not None or keepdims is not None:  # numpy-style alias
+            dim, keepdim = np_aliases("a" + fn, dim, keepdim, axis, keepdims, ())
         if (dim == () or dim is None) and input._data.size == 0:
             raise RuntimeError(f"a{fn}(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
                                "reduction dim with the 'dim' argument.")
@@ -289,13 +300,17 @@ def _amax_like(cls, fn):
 amax, amin = _amax_like(AmaxBackward0, "max"), _amax_like(AminBackward0, "min")
 
 
-def aminmax(input, *, dim=None, keepdim=False):
+def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:  # numpy-style alias
+        dim, keepdim = np_aliases("aminmax", dim, keepdim, axis, keepdims)
     return return_types.aminmax(amin(input, () if dim is None else dim, keepdim),
                                 amax(input, () if dim is None else dim, keepdim))
 
 
 def _arg(fn):
-    def op(input, dim=None, keepdim=False):
+    def op(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        if axis is not None or keepdims is not None:  # numpy-style alias
+            dim, keepdim = np_aliases(fn, dim, keepdim, axis, keepdims)
         a = input._data
         if a.size == 0 and (dim is None or a.ndim == 0 or a.shape[wrap_dim(dim, a.ndim)] == 0):
             raise IndexError(f"{fn}(): Expected reduction dim to be specified for input.numel() == 0." if dim is None
@@ -361,21 +376,29 @@ def _var_args(input, dim, unbiased, keepdim, correction):
     return dims_of(dim, input._data.ndim), _correction(unbiased, correction), keepdim
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
     """Variance with Bessel's correction by default (`correction=1`)."""
+    if axis is not None or keepdims is not None:  # numpy-style alias
+        dim, keepdim = np_aliases("var", dim, keepdim, axis, keepdims)
     return VarBackward0.apply(input, *_var_args(input, dim, unbiased, keepdim, correction))
 
 
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
     """Standard deviation (sqrt of var)."""
+    if axis is not None or keepdims is not None:  # numpy-style alias
+        dim, keepdim = np_aliases("std", dim, keepdim, axis, keepdims)
     return StdBackward0.apply(input, *_var_args(input, dim, unbiased, keepdim, correction))
 
 
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:  # numpy-style alias
+        dim, keepdim = np_aliases("var_mean", dim, keepdim, axis, keepdims)
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:  # numpy-style alias
+        dim, keepdim = np_aliases("std_mean", dim, keepdim, axis, keepdims)
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
@@ -405,11 +428,12 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
                            f"{_LEGACY[input.dtype.name]}")
     if isinstance(dim, int):
         dim = (dim,)
+    if p == "nuc":  # a matrix norm, as in torch: over all dims (which must be two) unless `dim` names them
+        from ..linalg import matrix_norm
+        return matrix_norm(input, "nuc", tuple(range(input._data.ndim)) if dim is None else dim, keepdim)
     dims = dims_of(dim, input._data.ndim)
     if p == "fro" or p == 2 or p is None:
         return NormBackward1.apply(input, dims, keepdim)
-    if p == "nuc":
-        raise NotImplementedError("nuclear norm is not supported by ember")
     if not isinstance(p, (int, float)):
         raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
     a = input.abs()
@@ -449,15 +473,19 @@ class LogsumexpBackward0(Node):
         return _expand_back(g, self.shape, self.dims, self.keepdim) * (x - out).exp()
 
 
-def logsumexp(input, dim=None, keepdim=False):
+def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """log(sum(exp(input))) over `dim`, computed stably."""
+    if axis is not None or keepdims is not None:  # numpy-style alias
+        dim, keepdim = np_aliases("logsumexp", dim, keepdim, axis, keepdims)
     if input._data.dtype.kind in "biu":
         input = input.to(_dtype.get_default_dtype())
     return LogsumexpBackward0.apply(input, dims_of(dim, input._data.ndim), keepdim)
 
 
 def _logical_reduce(fn):
-    def op(input, dim=None, keepdim=False):
+    def op(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        if axis is not None or keepdims is not None:  # numpy-style alias
+            dim, keepdim = np_aliases(fn, dim, keepdim, axis, keepdims)
         a = input._data
         r = xp(a).asarray(getattr(a, fn)(axis=None if dim is None else dims_of(dim, a.ndim), keepdims=keepdim))
         return _make(r.astype(np.uint8) if a.dtype == np.uint8 else r)  # torch keeps uint8 for uint8 inputs
@@ -468,7 +496,9 @@ def _logical_reduce(fn):
 all, any = _logical_reduce("all"), _logical_reduce("any")
 
 
-def count_nonzero(input, dim=None):
+def count_nonzero(input, dim=None, *, axis=None):
+    if axis is not None:  # numpy-style alias
+        dim = dim_alias("count_nonzero", dim, axis)
     a = input._data
     return _make(xp(a).asarray(xp(a).count_nonzero(a, axis=None if dim is None else dims_of(dim, a.ndim)),
                                dtype=np.int64))
@@ -487,8 +517,10 @@ class CumsumBackward0(Node):
         return g.flip(self.dim).cumsum(self.dim).flip(self.dim)
 
 
-def cumsum(input, dim, *, dtype=None):
+def cumsum(input, dim=None, *, dtype=None, axis=None):
     """Running sum along `dim`."""
+    if dim is None or axis is not None:  # numpy-style alias
+        dim = dim_alias("cumsum", dim, axis)
     d = wrap_dim(dim, input._data.ndim)
     return CumsumBackward0.apply(input, d, _acc_dtype(input, dtype))
 
@@ -524,8 +556,10 @@ class CumprodBackward0(Node):
         return _make(m.moveaxis(res, -1, d).astype(g._data.dtype))
 
 
-def cumprod(input, dim, *, dtype=None):
+def cumprod(input, dim=None, *, dtype=None, axis=None):
     """Running product along `dim`."""
+    if dim is None or axis is not None:  # numpy-style alias
+        dim = dim_alias("cumprod", dim, axis)
     return CumprodBackward0.apply(input, wrap_dim(dim, input._data.ndim), _acc_dtype(input, dtype))
 
 
@@ -581,13 +615,17 @@ def _sm_input(input, dim, dtype, name):
     return input, wrap_dim(dim, input._data.ndim)
 
 
-def softmax(input, dim=None, dtype=None, *, _stacklevel=3):
+def softmax(input, dim=None, dtype=None, *, _stacklevel=3, axis=None):
     """exp(x) / sum(exp(x)) along `dim`, computed stably."""
+    if axis is not None:  # numpy-style alias
+        dim = dim_alias("softmax", dim, axis)
     input, d = _sm_input(input, dim, dtype, "softmax")
     return SoftmaxBackward0.apply(input, d)
 
 
-def log_softmax(input, dim=None, dtype=None, *, _stacklevel=3):
+def log_softmax(input, dim=None, dtype=None, *, _stacklevel=3, axis=None):
     """x - logsumexp(x) along `dim`."""
+    if axis is not None:  # numpy-style alias
+        dim = dim_alias("log_softmax", dim, axis)
     input, d = _sm_input(input, dim, dtype, "log_softmax")
     return LogSoftmaxBackward0.apply(input, d)

@@ -8,6 +8,26 @@ from .._backend import broadcast_view
 from ._base import Node, Tensor, _make, check_device, np, wrap_dim, xp
 
 
+def dim_alias(name, dim, axis, default=None):
+    """`dim` given as numpy's `axis=` (torch accepts either, never both); also reports a missing required dim."""
+    if axis is None:
+        raise TypeError(f"{name}() missing 1 required positional argument: 'dim'")
+    if dim is not default:
+        raise TypeError(f"{name}() got multiple values for argument 'dim' (as dim= and as its alias axis=)")
+    return axis
+
+
+def np_aliases(name, dim, keepdim, axis, keepdims, default=None):
+    """(dim, keepdim) after numpy's aliases `axis=` / `keepdims=`; TypeError when an argument is given twice."""
+    if axis is not None:
+        dim = dim_alias(name, dim, axis, default)
+    if keepdims is not None:
+        if keepdim:
+            raise TypeError(f"{name}() got multiple values for argument 'keepdim' (as keepdim= and as keepdims=)")
+        keepdim = keepdims
+    return dim, keepdim
+
+
 def _size_args(size) -> tuple:
     """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(Size)."""
     if len(size) == 1 and not isinstance(size[0], (int, np.integer, Tensor)):
@@ -213,7 +233,9 @@ class SqueezeBackward0(Node):
         return g.reshape(self.shape)
 
 
-def squeeze(input, dim=None):
+def squeeze(input, dim=None, *, axis=None):
+    if axis is not None:  # numpy-style alias
+        dim = dim_alias("squeeze", dim, axis)
     shp = input._data.shape
     if dim is None:
         axes = tuple(i for i, s in enumerate(shp) if s == 1)
@@ -240,7 +262,9 @@ class UnsqueezeBackward0(Node):
         return g.squeeze(self.d)
 
 
-def unsqueeze(input, dim):
+def unsqueeze(input, dim=None, *, axis=None):
+    if dim is None or axis is not None:  # numpy-style alias
+        dim = dim_alias("unsqueeze", dim, axis)
     return UnsqueezeBackward0.apply(input, wrap_dim(dim, input._data.ndim + 1))
 
 
@@ -260,7 +284,10 @@ def expand(input, *sizes):
     sizes = _size_args(sizes)
     shp = input._data.shape
     if len(sizes) < len(shp):
-        raise RuntimeError(f"expand(ember.{input.dtype.name.capitalize()}Tensor{{{list(shp)}}}, size={list(sizes)}): "
+        from .. import _identity
+        from .._tensor import _LEGACY_NAMES
+        raise RuntimeError(f"expand({_identity.name()}.{_LEGACY_NAMES.get(input.dtype.name, 'Tensor')}{{{list(shp)}}}, "
+                           f"size={list(sizes)}): "
                            f"the number of sizes provided ({len(sizes)}) must be greater or equal to the number of "
                            f"dimensions in the tensor ({len(shp)})")
     lead = len(sizes) - len(shp)
@@ -429,7 +456,9 @@ def select(input, dim, index):
     return input[(slice(None),) * d + (builtins.int(index),)]
 
 
-def unbind(input, dim=0):
+def unbind(input, dim=0, *, axis=None):
+    if axis is not None:  # numpy-style alias
+        dim = dim_alias("unbind", dim, axis, 0)
     d = wrap_dim(dim, input._data.ndim)
     pre = (slice(None),) * d
     return tuple(input[pre + (i,)] for i in range(input._data.shape[d]))
@@ -463,8 +492,10 @@ def _tensor_list(name, tensors):
     return list(tensors)
 
 
-def cat(tensors, dim=0):
+def cat(tensors, dim=0, *, axis=None):
     """Concatenate along an existing dim (1-D empty tensors are skipped, as torch does)."""
+    if axis is not None:  # numpy-style alias
+        dim = dim_alias("cat", dim, axis, 0)
     tensors = _tensor_list("cat", tensors)
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
@@ -501,8 +532,10 @@ class StackBackward0(Node):
         return tuple(g.unbind(self.dim))
 
 
-def stack(tensors, dim=0):
+def stack(tensors, dim=0, *, axis=None):
     """Stack equally-shaped tensors along a new dim."""
+    if axis is not None:  # numpy-style alias
+        dim = dim_alias("stack", dim, axis, 0)
     tensors = _tensor_list("stack", tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
@@ -518,6 +551,42 @@ def stack(tensors, dim=0):
         dt = promote_types(dt, t.dtype)
     tensors = [t if t.dtype is dt else t.to(dt) for t in tensors]
     return StackBackward0.apply(*tensors, dim=wrap_dim(dim, len(shp) + 1))
+
+
+def _atleast(name, nd, tensors):
+    """`tensors` (one tensor, several, or one list/tuple of them) viewed with at least `nd` dims."""
+    seq = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+    for i, t in enumerate(seq):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}(): argument 'tensors' must be tuple of Tensors, but found element of type "
+                            f"{type(t).__name__} at pos {i}")
+    out = []
+    for t in seq:
+        n = t._data.ndim
+        if n >= nd:
+            out.append(t)
+        elif n == 0:
+            out.append(t.reshape((1,) * nd))
+        elif n == 1:  # a row for atleast_2d; (1, n, 1) for atleast_3d
+            out.append(t.reshape((1, -1) if nd == 2 else (1, -1, 1)))
+        else:
+            out.append(t.unsqueeze(-1))
+    return out[0] if len(tensors) == 1 and isinstance(tensors[0], Tensor) else tuple(out)
+
+
+def atleast_1d(*tensors):
+    """Each tensor with at least 1 dim (0-d becomes shape (1,))."""
+    return _atleast("atleast_1d", 1, tensors)
+
+
+def atleast_2d(*tensors):
+    """Each tensor with at least 2 dims (a 1-D tensor becomes a row)."""
+    return _atleast("atleast_2d", 2, tensors)
+
+
+def atleast_3d(*tensors):
+    """Each tensor with at least 3 dims: (n,) -> (1, n, 1), (m, n) -> (m, n, 1)."""
+    return _atleast("atleast_3d", 3, tensors)
 
 
 def hstack(tensors):
@@ -779,8 +848,10 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     return index_select(input, d, _make(idx.astype(np.int64)))
 
 
-def diff(input, n: int = 1, dim: int = -1, prepend=None, append=None):
+def diff(input, n: int = 1, dim: int = -1, prepend=None, append=None, *, axis=None):
     """n-th forward difference along `dim`."""
+    if axis is not None:  # numpy-style alias
+        dim = dim_alias("diff", dim, axis, -1)
     if n < 0:
         raise RuntimeError(f"order must be non-negative but got {n}")
     if prepend is not None or append is not None:

@@ -5,6 +5,7 @@ import builtins
 
 from .. import _dtype
 from ._base import Tensor, _make, np, scalar_name, wrap_dim, xp
+from .shape import dim_alias
 
 __all__ = ["split", "split_with_sizes", "chunk", "tensor_split", "hsplit", "vsplit", "dsplit"]
 
@@ -43,8 +44,10 @@ def split_with_sizes(tensor, split_sizes, dim=0):
     return split(tensor, list(split_sizes), dim)
 
 
-def chunk(input, chunks, dim=0):
+def chunk(input, chunks, dim=0, *, axis=None):
     """`chunks` pieces of equal size (the last may be smaller, and there may be fewer)."""
+    if axis is not None:  # numpy-style alias
+        dim = dim_alias("chunk", dim, axis, 0)
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     if input._data.ndim == 0:
@@ -56,8 +59,10 @@ def chunk(input, chunks, dim=0):
     return split(input, -(-n // chunks), d)
 
 
-def tensor_split(input, indices_or_sections, dim=0):
+def tensor_split(input, indices_or_sections, dim=0, *, axis=None):
     """`k` nearly equal pieces, or pieces cut at the given indices."""
+    if axis is not None:  # numpy-style alias
+        dim = dim_alias("tensor_split", dim, axis, 0)
     d = wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d]
     ios = indices_or_sections

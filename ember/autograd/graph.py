@@ -48,11 +48,13 @@ class _Stash:
 
 def _check_version(t, v, node):
     if t._vc[0] != v:
+        from .. import _identity
+        from .._tensor import _LEGACY_NAMES
         raise RuntimeError(
             "one of the variables needed for gradient computation has been modified by an inplace operation: "
-            f"[ember.{t.dtype.name.capitalize()}Tensor {list(t.shape)}] is at version {t._vc[0]}; expected version "
-            f"{v} instead (saved by {node.name()}). Hint: avoid modifying in place a tensor that an earlier op "
-            "saved for backward.")
+            f"[{_identity.name()}.{_LEGACY_NAMES.get(t.dtype.name, 'Tensor')} {list(t.shape)}] is at version "
+            f"{t._vc[0]}; expected version {v} instead (saved by {node.name()}). Hint: avoid modifying in place a "
+            "tensor that an earlier op saved for backward.")
 
 
 class Node:
