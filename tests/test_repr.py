@@ -282,3 +282,14 @@ def test_complex_vs_torch(torch):
     for shape in [(), (4,), (3, 3), (1001,)]:
         arr = np.asarray(rng.standard_normal(shape) + 1j * rng.standard_normal(shape), np.complex64)
         assert ember_repr(arr) == torch_repr(torch, arr)
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.zeros(1).expand(2 ** 36),
+    lambda L: L.zeros(3, 1).expand(3, 2 ** 33),
+    lambda L: L.arange(10.).reshape(10, 1, 1).expand(10, 2 ** 20, 2 ** 20),
+    lambda L: L.ones(2, 1, 1, dtype=L.int64).expand(2, 5, 2 ** 40).transpose(0, 2)])
+def test_huge_expanded_view_prints_summary_without_materialising(torch, make):
+    """A stride-0 view of 2**36+ elements prints torch's summary (only the kept elements are read)."""
+    import ember
+    assert repr(make(ember)) == repr(make(torch)).replace("torch.", "ember.")
