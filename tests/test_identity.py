@@ -9,7 +9,7 @@ import pytest
 import ember
 import ember.run
 from ember.version import InvalidVersion, TorchVersion
-from helpers import requires_torch, torch
+from helpers import requires_torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -26,7 +26,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
                                  dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
                                  enable_gqa: bool = False) -> Tensor:
     """softmax(q k^T * scale + mask) v; a boolean attn_mask marks positions that MAY attend (True)."""
-    from .nn import dropout
+    from .dropout import dropout
     L, S = query.shape[-2], key.shape[-2]
     if enable_gqa and query.ndim >= 3 and query.shape[-3] != key.shape[-3]:  # grouped-query: share k/v heads
         rep = query.shape[-3] // key.shape[-3]
@@ -53,7 +53,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
 
 def _in_projection(query, key, value, w, b, w_q, w_k, w_v, separate: bool):
     """q, k, v projections from the packed in_proj weight (one GEMM for self-attention) or separate weights."""
-    from .nn import linear
+    from .linear import linear
     bq, bk, bv = (None, None, None) if b is None else b.chunk(3)
     if separate:
         return linear(query, w_q, bq), linear(key, w_k, bk), linear(value, w_v, bv)
@@ -72,7 +72,8 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
                                  static_v=None, average_attn_weights: bool = True, is_causal: bool = False):
     """torch.nn.functional.multi_head_attention_forward on (L, N, E) inputs (or unbatched (L, E))."""
     from .creation import zeros
-    from .nn import dropout, linear
+    from .dropout import dropout
+    from .linear import linear
     from .shape import cat
     unbatched = query.dim() == 2
     if unbatched:

@@ -373,7 +373,7 @@ class LinalgQrBackward0(_MultiNode):
         if M >= N:
             return (_qr_backward_tall(q, r, gq, gr),)
         # wide: A = Q [R1 R2] with A = [X Y]; R1 is square
-        r1, r2, gr1, gr2 = r[..., :M], r[..., M:], gr[..., :M], gr[..., M:]
+        r1, gr1, gr2 = r[..., :M], gr[..., :M], gr[..., M:]
         a = self.output(0) @ r  # the input's value (Y = Q R2)
         y = a[..., M:]
         gx = _qr_backward_tall(q, r1, gq + y @ gr2.mT, gr1)

@@ -202,12 +202,6 @@ class MinimumBackward0(Node):
         return _sum_to(g * w, a._data.shape), _sum_to(g * (1 - w), b._data.shape)
 
 
-class NotDifferentiable(Node):
-    @staticmethod
-    def forward(ctx, *a, **k):
-        raise AssertionError
-
-
 class RsubBackward1(Node):
     """scalar - tensor."""
 
@@ -566,7 +560,7 @@ def _sigmoid_fwd(m, a):
 
 
 sigmoid = _unary("SigmoidBackward0", _sigmoid_fwd, lambda g, x, o: g * o * (1 - o), save_out=True)
-class ThresholdBackward0(Node):
+class ThresholdBackwardBackward0(Node):
     """g * mask for a fixed boolean mask: relu's backward (and its own backward)."""
 
     @staticmethod
@@ -575,7 +569,7 @@ class ThresholdBackward0(Node):
         return g * mask
 
     def backward(self, gg):
-        return ThresholdBackward0.apply(gg, self.mask)
+        return ThresholdBackwardBackward0.apply(gg, self.mask)
 
 
 class ReluBackward0(Node):
@@ -586,7 +580,7 @@ class ReluBackward0(Node):
         return xp(a).maximum(a, 0)
 
     def backward(self, g):
-        return ThresholdBackward0.apply(g, self._out_array() > 0)  # the mask is constant: no graph needed
+        return ThresholdBackwardBackward0.apply(g, self._out_array() > 0)  # the mask is constant: no graph needed
 
 
 def relu(input):

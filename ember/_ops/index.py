@@ -627,15 +627,3 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
-
-
-def one_hot_(index, num_classes: int = -1):
-    a = index._data
-    if a.dtype.kind not in "iu":
-        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    n = int(a.max()) + 1 if num_classes == -1 else num_classes
-    if a.size and (a.min() < 0 or a.max() >= n):
-        raise RuntimeError("Class values must be smaller than num_classes.")
-    m = xp(a)
-    return _make((a[..., None] == m.arange(n)).astype(np.int64))
-

@@ -3,7 +3,7 @@
 Constant padding writes the input into a filled buffer (negative pads crop); its backward is the opposite crop,
 itself a constant pad. The other modes are gathers along each padded axis: `_AxisMap` is a small sparse matrix
 applied along one axis, `AxisMapBackward` applies one per trailing axis and its backward the transposed maps. Average
-pooling and interpolation (in `pool`) are the same primitive with fractional weights.
+pooling (in `pool`) and interpolation (in `upsampling`) are the same primitive with fractional weights.
 """
 from __future__ import annotations
 

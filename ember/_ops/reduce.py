@@ -43,10 +43,6 @@ def _expand_back(g: Tensor, shape, dims, keepdim) -> Tensor:
     return ExpandBackward0.apply(g, shape)
 
 
-def _reduced_shape(shape, dims, keepdim):
-    return _keep_shape(shape, dims) if keepdim else tuple(s for i, s in enumerate(shape) if i not in dims)
-
-
 def _axis(dims, ndim):
     return None if len(dims) == ndim else dims
 

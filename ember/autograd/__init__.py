@@ -79,7 +79,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
          allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Return d(outputs)/d(inputs) without touching `.grad`."""
     outputs = _as_list(outputs)
-    single = not isinstance(inputs, (list, tuple))
     inputs = _as_list(inputs)
     if retain_graph is None:
         retain_graph = create_graph

@@ -8,7 +8,7 @@ from ..._ops import creation as _c
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
-from .linear import Linear
+from .linear import NonDynamicallyQuantizableLinear
 from .module import Module
 
 __all__ = ["MultiheadAttention", "Threshold", "ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish",
@@ -408,10 +408,6 @@ class Softmax2d(Module):
         if input.dim() not in (3, 4):
             raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D instead")
         return F.softmax(input, -3, _stacklevel=5)
-
-
-class NonDynamicallyQuantizableLinear(Linear):
-    """Linear under the name torch gives MultiheadAttention's out_proj (visible in reprs)."""
 
 
 class MultiheadAttention(Module):

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..._tensor import Tensor
-from ..._ops import loss as F
+from ..._ops.loss import _reduction
+from .. import functional as F
 from .module import Module
 
 __all__ = ["L1Loss", "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss",
@@ -18,7 +19,7 @@ class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
         super().__init__()
         if size_average is not None or reduce is not None:
-            reduction = F._reduction(reduction, size_average, reduce)
+            reduction = _reduction(reduction, size_average, reduce)
         self.reduction = reduction
 
 

@@ -237,7 +237,7 @@ def _aa_matrix(in_size: int, out_size: int, mode: str, dtype) -> np.ndarray:
 
 
 def _resize_tensor(img: Tensor, size: list[int], mode: str, antialias: bool) -> Tensor:
-    from ..._ops.pool import interpolate
+    from ..._ops.upsampling import interpolate
     shape = img.shape
     x = img.reshape(-1, *shape[-3:]) if img.ndim >= 3 else img.reshape(1, 1, *shape)
     out_dtype = x.dtype
