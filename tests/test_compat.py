@@ -204,10 +204,10 @@ def test_onnx_importable_export_explains():
 
 
 def test_distributed_importable_and_clear():
+    import importlib.util
     import ember.distributed as dist
-    assert dist.is_available() is False and dist.is_initialized() is False
-    with pytest.raises(RuntimeError, match="not available yet"):
-        dist.init_process_group("gloo")
+    assert dist.is_available() is (importlib.util.find_spec("mpi4py") is not None)
+    assert dist.is_initialized() is False
     for fn in (dist.get_rank, dist.get_world_size, dist.barrier):
         with pytest.raises(ValueError, match="Default process group has not been initialized"):
             fn()

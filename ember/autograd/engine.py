@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import operator
+import threading
 
 from . import graph
 from .grad_mode import _set_grad, grad_enabled
@@ -54,17 +55,33 @@ def _add(a, b):
     return b if a is None else (a if b is None else a + b)
 
 
+_final = threading.local()  # the callbacks queued during the backward pass running in this thread
+
+
+def queue_callback(fn) -> None:
+    """Run ``fn()`` once the backward pass now running has finished (torch's engine ``queue_callback``)."""
+    cbs = getattr(_final, "cbs", None)
+    if cbs is None:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    cbs.append(fn)
+
+
 def run_backward(pairs, retain_graph: bool, create_graph: bool, capture=None):
     """Propagate gradients from (target, grad) pairs, target a Node or a leaf tensor.
 
     With `capture` (a set of ids of leaves/nodes) the gradients reaching those targets are returned as {id: grad}
     instead of being accumulated into `.grad`, and only the part of the graph leading to them runs.
     """
-    prev = grad_enabled()
+    prev, outer = grad_enabled(), getattr(_final, "cbs", None)
     _set_grad(create_graph)
+    _final.cbs = cbs = []
     try:
-        return _run(pairs, retain_graph, create_graph, capture)
+        out = _run(pairs, retain_graph, create_graph, capture)
+        while cbs:  # a callback may queue another
+            cbs.pop(0)()
+        return out
     finally:
+        _final.cbs = outer
         _set_grad(prev)
 
 

@@ -11,6 +11,7 @@ from .loss import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .batchnorm import *  # noqa: F401,F403
+from .syncbatchnorm import *  # noqa: F401,F403
 from .instancenorm import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 from .pixelshuffle import *  # noqa: F401,F403

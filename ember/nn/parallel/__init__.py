@@ -1,8 +1,9 @@
 """Data-parallel wrappers (torch.nn.parallel's names). Without GPUs `DataParallel` simply forwards to its module;
-`DistributedDataParallel` needs a process group, which ember cannot create yet."""
+`DistributedDataParallel` averages gradients over the ranks of an ember.distributed process group."""
 from __future__ import annotations
 
 from ..modules.module import Module
+from .distributed import DistributedDataParallel
 
 __all__ = ["DataParallel", "DistributedDataParallel"]
 
@@ -25,14 +26,3 @@ class DataParallel(Module):
 
     def forward(self, *inputs, **kwargs):
         return self.module(*inputs, **kwargs)
-
-
-class DistributedDataParallel(Module):
-    r"""Synchronise gradients across processes: needs ``init_process_group``, which ember cannot run yet, so
-    constructing one raises like torch does without a process group."""
-
-    def __init__(self, module: Module, device_ids=None, output_device=None, dim: int = 0, broadcast_buffers=True,
-                 process_group=None, *args, **kwargs) -> None:
-        super().__init__()
-        from ... import distributed
-        distributed._no_group()
