@@ -16,11 +16,12 @@ from . import _ops
 from ._ops import *  # noqa: F401,F403
 from ._ops import addcdiv, addcmul, return_types, to_copy as _to_copy
 from ._ops.creation import Generator, default_generator, range_ as range  # noqa: A004
-del linalg, special  # the star import above brought ember._ops' internal modules of these names
+del linalg, special  # noqa: F821 - the star import above brought ember._ops' internal modules of these names
 from . import linalg, special  # noqa: E402 - the public torch.linalg / torch.special namespaces
 from . import random  # noqa: E402
 from ._ops.quantile import nanquantile, quantile  # noqa: E402
 from ._ops.combinations import cartesian_prod, combinations  # noqa: E402
+from ._ops.misc import *  # noqa: F401,F403,E402  (trapezoid, histogram, expand_copy, is_complex, ...)
 from ._ops.window import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window  # noqa: E402
 from ._foreach import *  # noqa: F401,F403,E402  (torch._foreach_add & co)
 Tensor.quantile, Tensor.nanquantile = quantile, nanquantile
@@ -32,6 +33,34 @@ from .serialization import load, save  # noqa: E402
 from . import optim, utils  # noqa: E402
 from . import amp, backends, cuda  # noqa: E402
 from .amp import autocast, is_autocast_enabled  # noqa: E402
+
+
+def get_autocast_dtype(device_type: str) -> dtype:
+    """The dtype autocast regions on `device_type` would cast to by default (bfloat16 on cpu, else float16)."""
+    return bfloat16 if device_type == "cpu" else float16
+
+
+def _deprecated_autocast(old: str, new: str) -> None:
+    import warnings
+    warnings.warn(f"torch.{old}() is deprecated. Please use torch.{new} instead.", DeprecationWarning, stacklevel=3)
+
+
+def get_autocast_cpu_dtype() -> dtype:
+    _deprecated_autocast("get_autocast_cpu_dtype", "get_autocast_dtype('cpu')")
+    return get_autocast_dtype("cpu")
+
+
+def get_autocast_gpu_dtype() -> dtype:
+    _deprecated_autocast("get_autocast_gpu_dtype", "get_autocast_dtype('cuda')")
+    return get_autocast_dtype("cuda")
+
+
+def is_autocast_cpu_enabled() -> builtins_bool:
+    """Whether a cpu autocast region is casting ops now: never in ember (see `ember.amp.autocast`)."""
+    _deprecated_autocast("is_autocast_cpu_enabled", "is_autocast_enabled('cpu')")
+    return is_autocast_enabled("cpu")
+
+
 from .backends import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402
 
 cfloat = cdouble = complex64 = complex128 = None  # complex dtypes are not supported
@@ -170,7 +199,7 @@ def set_default_device(device) -> None:
 
 
 _LAZY = ("onnx", "distributed", "vision", "jit", "accelerator", "multiprocessing", "testing", "hub",
-         "profiler", "distributions")
+         "profiler", "distributions", "func", "fx", "_dynamo")
 
 
 def __getattr__(name: str):

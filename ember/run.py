@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
         if len(argv) < 2:
             sys.exit(_USAGE)
         sys.argv = [argv[1]] + argv[2:]
-        runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
+        runpy.run_module(_target(argv[1]) or argv[1], run_name="__main__", alter_sys=True)
     elif argv[0] == "-c":
         if len(argv) < 2:
             sys.exit(_USAGE)
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         sys.argv = list(argv)
         sys.path.insert(0, os.path.dirname(os.path.abspath(argv[0])))
-        runpy.run_path(argv[0], run_name="__main__")
+        runpy.run_path(os.path.abspath(argv[0]), run_name="__main__")  # __file__ absolute, as python gives it
 
 
 if __name__ == "__main__":
