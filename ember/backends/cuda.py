@@ -1,11 +1,13 @@
 """CUDA matmul and attention-kernel settings (``ember.backends.cuda.matmul.allow_tf32`` etc.)."""
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import warnings
 
 __all__ = ["matmul", "is_built", "enable_flash_sdp", "flash_sdp_enabled", "enable_mem_efficient_sdp",
            "mem_efficient_sdp_enabled", "enable_math_sdp", "math_sdp_enabled", "enable_cudnn_sdp",
-           "cudnn_sdp_enabled"]
+           "cudnn_sdp_enabled", "sdp_kernel"]
 
 
 class _MatmulSettings:
@@ -65,3 +67,20 @@ def enable_cudnn_sdp(enabled: bool) -> None:
 
 def cudnn_sdp_enabled() -> bool:
     return _sdp["cudnn"]
+
+
+@contextlib.contextmanager
+def sdp_kernel(enable_flash: bool = True, enable_math: bool = True, enable_mem_efficient: bool = True,
+               enable_cudnn: bool = True):
+    """Deprecated torch context manager: set the attention-backend flags inside the block (ember's attention has one
+    kernel and ignores them)."""
+    warnings.warn("`torch.backends.cuda.sdp_kernel()` is deprecated. In the future, this context manager will be "
+                  "removed. Please see `torch.nn.attention.sdpa_kernel()` for the new context manager, with updated "
+                  "signature.", FutureWarning, stacklevel=3)
+    saved = dict(_sdp)
+    _sdp.update(flash=bool(enable_flash), math=bool(enable_math), mem_efficient=bool(enable_mem_efficient),
+                cudnn=bool(enable_cudnn))
+    try:
+        yield
+    finally:
+        _sdp.update(saved)

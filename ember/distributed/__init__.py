@@ -18,7 +18,7 @@ import numpy as np
 from ._mpi import ReduceOp, Work, array_of, as_bytes, avg, mpi, mpi_op, reduce_dtype, work_buffer, write_back
 
 __all__ = ["is_available", "is_initialized", "is_torchelastic_launched", "is_mpi_available", "is_gloo_available",
-           "is_nccl_available", "init_process_group", "destroy_process_group", "new_group", "get_rank",
+           "is_nccl_available", "get_default_backend_for_device", "init_process_group", "destroy_process_group", "new_group", "get_rank",
            "get_world_size", "get_backend", "get_process_group_ranks", "get_global_rank", "get_group_rank",
            "barrier", "monitored_barrier", "all_reduce", "broadcast", "reduce", "all_gather",
            "all_gather_into_tensor", "reduce_scatter", "reduce_scatter_tensor", "gather", "scatter", "all_to_all",
@@ -232,6 +232,14 @@ def get_world_size(group=None) -> int:
     """The number of ranks in `group` (-1 outside it)."""
     pg = _pg(group)
     return -1 if pg is GroupMember.NON_GROUP_MEMBER else pg.size()
+
+
+def get_default_backend_for_device(device) -> str:
+    """The backend torch picks for a device type ('gloo' for cpu, 'nccl' for cuda)."""
+    kind = str(device).split(":")[0]
+    if kind not in ("cpu", "cuda"):
+        raise ValueError(f"Default backend not registered for device : {kind}")
+    return {"cpu": "gloo", "cuda": "nccl"}[kind]
 
 
 def get_backend(group=None) -> str:

@@ -130,3 +130,6 @@ class BatchNorm3d(_BatchNorm):
     def _check_input_dim(self, input):
         if input.dim() != 5:
             raise ValueError(f"expected 5D input (got {input.dim()}D input)")
+
+
+from .syncbatchnorm import SyncBatchNorm  # noqa: E402,F401 - torch.nn.modules.batchnorm.SyncBatchNorm

@@ -18,6 +18,13 @@ __all__ = ["Transformer", "TransformerEncoder", "TransformerDecoder", "Transform
            "TransformerDecoderLayer"]
 
 
+def _get_activation_fn(activation: str) -> Callable:
+    """torch's private helper (imported by some model files): F.relu or F.gelu by name."""
+    if activation in ("relu", "gelu"):
+        return _get_activation(activation)
+    raise RuntimeError(f"activation should be relu/gelu, not {activation}")
+
+
 def _get_activation(activation: str | Callable) -> Callable:
     if activation == "relu":
         return F.relu
