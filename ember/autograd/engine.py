@@ -55,15 +55,43 @@ def _add(a, b):
     return b if a is None else (a if b is None else a + b)
 
 
-_final = threading.local()  # the callbacks queued during the backward pass running in this thread
+_pass = threading.local()  # (queued callbacks, capture set) of the backward pass running in this thread
 
 
 def queue_callback(fn) -> None:
     """Run ``fn()`` once the backward pass now running has finished (torch's engine ``queue_callback``)."""
-    cbs = getattr(_final, "cbs", None)
-    if cbs is None:
+    running = getattr(_pass, "now", None)
+    if running is None:
         raise RuntimeError("Final callbacks can only be installed during backward pass.")
-    cbs.append(fn)
+    running[0].append(fn)
+
+
+def current_capture():
+    """The targets the running backward pass captures (autograd.grad / backward(inputs=)), else None."""
+    running = getattr(_pass, "now", None)
+    return None if running is None else running[1]
+
+
+def graph_leaves(tensors) -> dict:
+    """{id: tensor} of the leaves requiring grad that the recorded graph of `tensors` reaches (themselves included)."""
+    leaves, seen = {}, set()
+    stack = []
+    for t in tensors:
+        if t._grad_fn is not None:
+            stack.append(t._grad_fn)
+        elif t._rg:
+            leaves[id(t)] = t
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for e in node.next:
+            if isinstance(e, Node):
+                stack.append(e)
+            elif e is not None:
+                leaves[id(e)] = e
+    return leaves
 
 
 def run_backward(pairs, retain_graph: bool, create_graph: bool, capture=None):
@@ -72,16 +100,16 @@ def run_backward(pairs, retain_graph: bool, create_graph: bool, capture=None):
     With `capture` (a set of ids of leaves/nodes) the gradients reaching those targets are returned as {id: grad}
     instead of being accumulated into `.grad`, and only the part of the graph leading to them runs.
     """
-    prev, outer = grad_enabled(), getattr(_final, "cbs", None)
+    prev, outer = grad_enabled(), getattr(_pass, "now", None)
     _set_grad(create_graph)
-    _final.cbs = cbs = []
+    _pass.now = (cbs := [], capture)
     try:
         out = _run(pairs, retain_graph, create_graph, capture)
         while cbs:  # a callback may queue another
             cbs.pop(0)()
         return out
     finally:
-        _final.cbs = outer
+        _pass.now = outer
         _set_grad(prev)
 
 

@@ -13,14 +13,12 @@ theirs) and ``autograd.grad`` with respect to the checkpoint's inputs. Not suppo
 from __future__ import annotations
 
 import contextlib
-import sys
 import warnings
 
 from .. import autograd as _autograd
 from .._tensor import Tensor
 from ..autograd import engine as _engine
 from ..autograd.function import Function
-from ..autograd.graph import Node
 from ..autograd.grad_mode import enable_grad, grad_enabled
 
 __all__ = ["checkpoint", "checkpoint_sequential", "detach_variable", "CheckpointError", "noop_context_fn",
@@ -65,36 +63,6 @@ def set_checkpoint_early_stop(enable: bool):
     yield
 
 
-def _outer_capture():
-    """The set of targets the running backward pass captures (autograd.grad / backward(inputs=)), else None."""
-    code = _engine._run.__code__
-    frame = sys._getframe(1)
-    while frame is not None:
-        if frame.f_code is code:
-            return frame.f_locals.get("capture")
-        frame = frame.f_back
-    return None
-
-
-def _graph_leaves(outputs) -> list:
-    """Leaf tensors requiring grad that the recorded graph of `outputs` reaches."""
-    seen, leaves, stack = set(), {}, [o._grad_fn for o in outputs if o._grad_fn is not None]
-    for o in outputs:
-        if o._grad_fn is None and o._rg:
-            leaves[id(o)] = o
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        for e in node.next:
-            if isinstance(e, Node):
-                stack.append(e)
-            elif e is not None:
-                leaves[id(e)] = e
-    return list(leaves.values())
-
-
 class _Checkpoint(Function):
     """Runs `fn` unrecorded in forward; recomputes it with grad in backward and backpropagates through it.
 
@@ -114,7 +82,7 @@ class _Checkpoint(Function):
     @staticmethod
     def backward(ctx, *grads):
         from .. import get_rng_state, set_rng_state
-        capture = _outer_capture()
+        capture = _engine.current_capture()
         if capture is not None and ctx.reentrant:
             raise RuntimeError(_REENTRANT_GRAD)
         inputs = detach_variable(tuple(s if s is not None else a for s, a in zip(ctx.saved_tensors, ctx.args)))
@@ -139,7 +107,7 @@ class _Checkpoint(Function):
             got = {id(a): a.grad for a in wanted}
         else:
             inner = {id(a) for a in wanted}
-            if any(id(t) not in inner and id(t) in capture for t in _graph_leaves(outs)):
+            if any(id(t) not in inner and id(t) in capture for t in _engine.graph_leaves(outs).values()):
                 raise RuntimeError("ember's checkpoint cannot return gradients to autograd.grad / backward(inputs=...) "
                                    "for tensors used inside the checkpointed function without being passed to it "
                                    "(e.g. its parameters); pass them as arguments, or call .backward() without "

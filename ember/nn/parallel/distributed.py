@@ -36,31 +36,17 @@ def _buckets(params: list, first_bytes: int, cap_bytes: int) -> list[list[int]]:
 def _leaves_reached(outputs) -> set:
     """ids of the leaf tensors the autograd graph of `outputs` (tensors nested in lists/tuples/dicts) reaches."""
     from ..._tensor import Tensor
-    from ...autograd.graph import Node
-    stack, seen, leaves = [outputs], set(), set()
-    nodes = []
+    from ...autograd.engine import graph_leaves
+    stack, tensors = [outputs], []
     while stack:
         o = stack.pop()
         if isinstance(o, Tensor):
-            if o._grad_fn is not None:
-                nodes.append(o._grad_fn)
-            elif o._rg:
-                leaves.add(id(o))
+            tensors.append(o)
         elif isinstance(o, (list, tuple)):
             stack.extend(o)
         elif isinstance(o, dict):
             stack.extend(o.values())
-    while nodes:
-        n = nodes.pop()
-        if id(n) in seen:
-            continue
-        seen.add(id(n))
-        for e in n.next:
-            if isinstance(e, Node):
-                nodes.append(e)
-            elif e is not None:
-                leaves.add(id(e))
-    return leaves
+    return set(graph_leaves(tensors))
 
 
 class DistributedDataParallel(Module):
